@@ -1,0 +1,100 @@
+"""Who sees what: the one home of the visibility rule.
+
+Every output (pages, calendar files, emails, exports) asks these functions,
+directly or through ``Session.objects.visible_to`` and
+``Session.details_visible_to``. Nothing else reads ``Session.visibility``.
+"""
+
+from enum import StrEnum
+
+from allauth.account.models import EmailAddress
+from django.db.models import Q
+
+from .models import Event, Organisation, Session
+
+_CACHE_ATTR = "_ewevents_audience"
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    AFFILIATE = "affiliate"
+    STAFF = "staff"
+
+
+# The rule itself. For each audience: the session visibilities it sees listed
+# (title and time) and those it sees in full (description, speakers, links).
+_LISTED = {
+    Audience.PUBLIC: {Session.Visibility.PUBLIC, Session.Visibility.AFFILIATES},
+    Audience.AFFILIATE: set(Session.Visibility),
+    Audience.STAFF: set(Session.Visibility),
+}
+_IN_FULL = {
+    Audience.PUBLIC: {Session.Visibility.PUBLIC},
+    Audience.AFFILIATE: set(Session.Visibility),
+    Audience.STAFF: set(Session.Visibility),
+}
+
+
+def is_affiliate(user):
+    """Return whether `user` belongs to an active affiliate or monitoring-partner organisation.
+
+    Membership counts, and so does a verified email address on one of the
+    organisation's domains. An unverified address never does.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    domains = [
+        email.rsplit("@", 1)[-1].lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    ]
+    return (
+        Organisation.objects.filter(is_active=True)
+        .filter(Q(memberships__user=user) | Q(domains__domain__in=domains))
+        .exists()
+    )
+
+
+def audience_of(user):
+    """Return the audience `user` belongs to, computed once per user object."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if getattr(user, "is_staff", False) and user.is_active:
+        audience = Audience.STAFF
+    elif is_affiliate(user):
+        audience = Audience.AFFILIATE
+    else:
+        audience = Audience.PUBLIC
+    if getattr(user, "is_authenticated", False):
+        setattr(user, _CACHE_ATTR, audience)
+    return audience
+
+
+def forget_audience(user):
+    """Drop the cached audience, after a membership or email change in the same request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def sees_drafts(user):
+    return audience_of(user) is Audience.STAFF
+
+
+def session_visibilities(user, *, in_full=False):
+    """Return the session visibilities `user` sees listed, or with `in_full`, in full."""
+    table = _IN_FULL if in_full else _LISTED
+    return table[audience_of(user)]
+
+
+def event_visible(event, user):
+    return event.status == Event.Status.PUBLISHED or sees_drafts(user)
+
+
+def session_listed(session, user):
+    return event_visible(session.event, user) and session.visibility in session_visibilities(user)
+
+
+def session_details_visible(session, user):
+    return event_visible(session.event, user) and session.visibility in session_visibilities(
+        user, in_full=True
+    )

@@ -1,0 +1,189 @@
+"""Staff edit everything here. Times are entered and shown in the event's own zone."""
+
+import zoneinfo
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .forms import EventAdminForm, SessionAdminForm, WebinarSeriesAdminForm
+from .models import (
+    Event,
+    EventPartner,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    Session,
+    SessionSpeaker,
+    Speaker,
+    Venue,
+    WebinarSeries,
+)
+
+
+def _zone_or_none(name):
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class EventZoneMixin:
+    """Show and parse the change form's times in the event's zone, not the server's.
+
+    The response is rendered inside the override: a TemplateResponse would
+    otherwise render after it, in UTC.
+    """
+
+    def event_zone(self, request, object_id):
+        raise NotImplementedError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone = self.event_zone(request, object_id) or zoneinfo.ZoneInfo("Europe/Brussels")
+        with timezone.override(zone):
+            extra_context = {**(extra_context or {}), "subtitle": _("Times in %(zone)s") % {"zone": zone.key}}
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+
+class EventPartnerInline(admin.TabularInline):
+    model = EventPartner
+    extra = 0
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    form = SessionAdminForm
+    fields = ["title", "kind", "start", "end", "room", "visibility"]
+    extra = 0
+    show_change_link = True
+
+
+class SessionSpeakerInline(admin.TabularInline):
+    model = SessionSpeaker
+    extra = 1
+    autocomplete_fields = ["speaker"]
+
+
+@admin.register(Event)
+class EventAdmin(EventZoneMixin, admin.ModelAdmin):
+    form = EventAdminForm
+    list_display = ["title", "kind", "status", "start", "venue", "series", "session_count"]
+    list_filter = ["status", "kind", "series", "time_zone"]
+    search_fields = ["title", "subtitle", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "start"
+    list_select_related = ["venue", "series"]
+    autocomplete_fields = ["venue", "series"]
+    inlines = [EventPartnerInline, SessionInline]
+    fieldsets = [
+        (None, {"fields": ["title", "subtitle", "slug", "kind", "status", "series"]}),
+        (_("When and where"), {"fields": ["time_zone", "start", "end", "secondary_time_zones", "venue"]}),
+        (_("Texts"), {"fields": ["summary", "highlights", "description", "practical_information"]}),
+        (_("Languages"), {"fields": ["language", "interpretation_languages"]}),
+        (_("After the event"), {"fields": ["recording_url"]}),
+    ]
+
+    def event_zone(self, request, object_id):
+        if request.method == "POST":
+            return _zone_or_none(request.POST.get("time_zone"))
+        if object_id:
+            event = Event.objects.filter(pk=object_id).only("time_zone").first()
+            return event and _zone_or_none(event.time_zone)
+        return None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_total=Count("sessions"))
+
+    @admin.display(description=_("sessions"), ordering="session_total")
+    def session_count(self, obj):
+        return obj.session_total
+
+
+@admin.register(Session)
+class SessionAdmin(EventZoneMixin, admin.ModelAdmin):
+    form = SessionAdminForm
+    list_display = ["title", "event", "kind", "start", "end", "visibility"]
+    list_filter = ["visibility", "kind", "event"]
+    search_fields = ["title", "description", "event__title"]
+    date_hierarchy = "start"
+    list_select_related = ["event"]
+    autocomplete_fields = ["event"]
+    inlines = [SessionSpeakerInline]
+
+    def event_zone(self, request, object_id):
+        event_id = request.POST.get("event") or request.GET.get("event")
+        if not event_id and object_id:
+            event_id = Session.objects.filter(pk=object_id).values_list("event_id", flat=True).first()
+        if not str(event_id or "").isdigit():
+            return None
+        time_zone = Event.objects.filter(pk=event_id).values_list("time_zone", flat=True).first()
+        return _zone_or_none(time_zone)
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "organisation"]
+    search_fields = ["name", "organisation", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "country"]
+    list_filter = ["country"]
+    search_fields = ["name", "city", "address"]
+
+
+@admin.register(WebinarSeries)
+class WebinarSeriesAdmin(admin.ModelAdmin):
+    form = WebinarSeriesAdminForm
+    list_display = ["title", "webinar_count"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(webinar_total=Count("events"))
+
+    @admin.display(description=_("webinars"), ordering="webinar_total")
+    def webinar_count(self, obj):
+        return obj.webinar_total
+
+
+class OrganisationDomainInline(admin.TabularInline):
+    model = OrganisationDomain
+    extra = 1
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    raw_id_fields = ["user"]
+    readonly_fields = ["created"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_active", "member_count"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "domains__domain"]
+    inlines = [OrganisationDomainInline, MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("memberships", distinct=True))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "created"]
+    list_filter = ["organisation"]
+    search_fields = ["user__email", "user__username", "organisation__name"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user", "organisation"]

@@ -1,0 +1,92 @@
+"""iCalendar (RFC 5545) files for events and sessions, holding only what the viewer may see."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+
+def _calendar(name):
+    calendar = Calendar()
+    calendar.add("prodid", "-//ewevents//Programme//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _location(event, room=""):
+    parts = [room] if room else []
+    if event.venue:
+        parts += [event.venue.name, event.venue.address, event.venue.city, event.venue.country]
+    elif event.is_online:
+        parts.append(_("Online"))
+    return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _entry(*, uid, title, start, end, tz, url, description, location):
+    entry = CalendarEvent()
+    entry.add("uid", uid)
+    entry.add("dtstamp", timezone.now())
+    entry.add("dtstart", start.astimezone(tz))
+    entry.add("dtend", end.astimezone(tz))
+    entry.add("summary", title)
+    entry.add("url", url)
+    if description:
+        entry.add("description", description)
+    if location:
+        entry.add("location", location)
+    return entry
+
+
+def session_entry(session, *, build_url):
+    """A VEVENT for `session`; its details only when the viewer sees them (`show_details`)."""
+    event = session.event
+    if session.show_details:
+        description = session.description
+        speakers = ", ".join(link.speaker.name for link in session.visible_speakers)
+        if speakers:
+            description = f"{description}\n\n{_('Speakers')}: {speakers}".strip()
+    else:
+        description = _("Restricted to affiliates and monitoring partners.")
+    return _entry(
+        uid=f"session-{session.pk}@{settings.CALENDAR_UID_DOMAIN}",
+        title=f"{session.title} – {event.title}",
+        start=session.start,
+        end=session.end,
+        tz=event.tz,
+        url=build_url(session.get_absolute_url()),
+        description=description,
+        location=_location(event, session.room if session.show_details else ""),
+    )
+
+
+def event_entry(event, *, build_url):
+    return _entry(
+        uid=f"event-{event.pk}@{settings.CALENDAR_UID_DOMAIN}",
+        title=event.title,
+        start=event.start,
+        end=event.end,
+        tz=event.tz,
+        url=build_url(event.get_absolute_url()),
+        description=event.summary,
+        location=_location(event),
+    )
+
+
+def event_calendar(event, sessions, *, build_url):
+    """The event's programme as listed for the viewer, or the event itself if it has none."""
+    calendar = _calendar(event.title)
+    entries = [session_entry(session, build_url=build_url) for session in sessions]
+    for entry in entries or [event_entry(event, build_url=build_url)]:
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def session_calendar(session, *, build_url):
+    calendar = _calendar(session.title)
+    calendar.add_component(session_entry(session, build_url=build_url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,83 @@
+"""Admin form fields for the list-valued settings of events and sessions."""
+
+import zoneinfo
+
+from django import forms
+from django.conf.global_settings import LANGUAGES
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Event, Session, WebinarSeries
+
+
+class TimeZoneListField(forms.CharField):
+    """Zone names separated by commas, e.g. 'Europe/Amsterdam, America/Mexico_City'."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        names = [name.strip() for name in (value or "").split(",") if name.strip()]
+        unknown = [name for name in names if name not in zoneinfo.available_timezones()]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown time zone: %(names)s. Use names such as Europe/Amsterdam."),
+                params={"names": ", ".join(unknown)},
+            )
+        return names
+
+
+def _language_field(**kwargs):
+    return forms.MultipleChoiceField(
+        choices=LANGUAGES,
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("languages"), is_stacked=False),
+        **kwargs,
+    )
+
+
+class EventAdminForm(forms.ModelForm):
+    secondary_time_zones = TimeZoneListField(
+        label=_("Secondary time zones"),
+        required=False,
+        help_text=_("Zone names separated by commas, e.g. Europe/Amsterdam."),
+    )
+    interpretation_languages = _language_field(label=_("Interpretation into"))
+
+    class Meta:
+        model = Event
+        fields = [
+            *["title", "subtitle", "slug", "kind", "status", "series", "time_zone", "start", "end"],
+            *["secondary_time_zones", "venue", "summary", "highlights", "description"],
+            *["practical_information", "language", "interpretation_languages", "recording_url"],
+        ]
+
+
+class SessionAdminForm(forms.ModelForm):
+    interpretation_languages = _language_field(
+        label=_("Interpretation into"), help_text=_("Leave empty for the event's interpretation languages.")
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            *["event", "title", "kind", "start", "end", "room", "description", "visibility"],
+            *["language", "interpretation_languages"],
+        ]
+
+    def clean_interpretation_languages(self):
+        return self.cleaned_data["interpretation_languages"] or None
+
+
+class WebinarSeriesAdminForm(forms.ModelForm):
+    secondary_time_zones = TimeZoneListField(
+        label=_("Secondary time zones"),
+        required=False,
+        help_text=_("Zone names separated by commas, e.g. Europe/Amsterdam."),
+    )
+
+    class Meta:
+        model = WebinarSeries
+        fields = ["title", "slug", "summary", "description", "recordings_url", "secondary_time_zones"]

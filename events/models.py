@@ -1,0 +1,434 @@
+"""Events, their programme, speakers and the organisations whose members are affiliates."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import EventQuerySet, SessionQuerySet
+
+LANGUAGE_NAMES = dict(ALL_LANGUAGES)
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name such as Europe/Brussels."),
+            params={"value": value},
+        )
+
+
+def validate_time_zones(values):
+    for value in values or []:
+        validate_time_zone(value)
+
+
+def validate_languages(values):
+    for value in values or []:
+        if value not in LANGUAGE_NAMES:
+            raise ValidationError(_("“%(value)s” is not a language code."), params={"value": value})
+
+
+class Organisation(models.Model):
+    """An affiliate or monitoring partner; its members see restricted sessions."""
+
+    class Kind(models.TextChoices):
+        AFFILIATE = "affiliate", _("Affiliate")
+        MONITORING_PARTNER = "monitoring_partner", _("Monitoring partner")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.AFFILIATE)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Members of inactive organisations are not affiliates."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="organisations",
+        verbose_name=_("members"),
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationDomain(models.Model):
+    """An email domain: a verified address on it makes a user an affiliate."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="domains", verbose_name=_("organisation")
+    )
+    domain = models.CharField(
+        _("email domain"), max_length=253, unique=True, help_text=_("For example: example.org")
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("email domain")
+        verbose_name_plural = _("email domains")
+
+    def __str__(self):
+        return self.domain
+
+    def clean(self):
+        self.domain = self.domain.strip().lower().lstrip("@")
+        if "." not in self.domain or "@" in self.domain or " " in self.domain:
+            raise ValidationError({"domain": _("Enter a domain such as example.org.")})
+
+
+class Membership(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation}"
+
+
+class WebinarSeries(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    recordings_url = models.URLField(
+        _("pre-recorded webinars link"), blank=True, help_text=_("A library of earlier recordings.")
+    )
+    secondary_time_zones = models.JSONField(
+        _("secondary time zones"),
+        default=list,
+        blank=True,
+        validators=[validate_time_zones],
+        help_text=_("Default for new webinars of this series."),
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("webinar series")
+        verbose_name_plural = _("webinar series")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:series_detail", kwargs={"slug": self.slug})
+
+
+class Venue(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=100)
+    website = models.URLField(_("website"), blank=True)
+    directions = models.TextField(_("directions"), blank=True, help_text=_("How to get there."))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self):
+        return f"{self.name}, {self.city}"
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", _("In-person conference")
+        WEBINAR = "webinar", _("Online webinar")
+        HYBRID = "hybrid", _("Hybrid event")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=250)
+    subtitle = models.CharField(_("subtitle"), max_length=250, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CONFERENCE)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    series = models.ForeignKey(
+        WebinarSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("series"),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Brussels",
+        validators=[validate_time_zone],
+        help_text=_("The organiser's zone, an IANA name such as Europe/Brussels."),
+    )
+    secondary_time_zones = models.JSONField(
+        _("secondary time zones"),
+        default=list,
+        blank=True,
+        validators=[validate_time_zones],
+        help_text=_("Other zones to show times in, for example Europe/Amsterdam."),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("venue")
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("One or two sentences for lists."))
+    description = models.TextField(_("description"), blank=True)
+    highlights = models.TextField(
+        _("highlights"), blank=True, help_text=_("Short bullet points, one per line.")
+    )
+    practical_information = models.TextField(_("practical information"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en", choices=ALL_LANGUAGES)
+    interpretation_languages = models.JSONField(
+        _("interpretation into"),
+        default=list,
+        blank=True,
+        validators=[validate_languages],
+        help_text=_("Languages of simultaneous interpretation."),
+    )
+    recording_url = models.URLField(_("recording link"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="event_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:event_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_online(self):
+        return self.kind == self.Kind.WEBINAR
+
+    @property
+    def is_past(self):
+        return self.end < timezone.now()
+
+    @property
+    def highlight_lines(self):
+        return [line.strip(" •-*\t") for line in self.highlights.splitlines() if line.strip(" •-*\t")]
+
+    @property
+    def interpretation_language_names(self):
+        return [
+            gettext(LANGUAGE_NAMES[code]) for code in self.interpretation_languages if code in LANGUAGE_NAMES
+        ]
+
+
+class EventPartner(models.Model):
+    """A host, co-host or supporter named on the event page."""
+
+    class Role(models.TextChoices):
+        HOST = "host", _("Host")
+        CO_HOST = "co_host", _("Co-host")
+        SUPPORTER = "supporter", _("Supporter")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="partners", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=250)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CO_HOST)
+    website = models.URLField(_("website"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("host or supporter")
+        verbose_name_plural = _("hosts and supporters")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Speaker(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    role = models.CharField(_("job title"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self):
+        return self.name
+
+
+class Session(models.Model):
+    """An item of an event's programme, from a panel to a coffee break."""
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("Welcome")
+        TALK = "talk", _("Talk")
+        PANEL = "panel", _("Panel")
+        WORKSHOP = "workshop", _("Workshop")
+        BREAK = "break", _("Break")
+        MEAL = "meal", _("Meal")
+        SOCIAL = "social", _("Social")
+        PLENARY = "plenary", _("Plenary")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        AFFILIATES = "affiliates", _("Affiliates only, title and time shown publicly")
+        HIDDEN = "hidden", _("Affiliates only, not listed publicly")
+
+    # Breaks and meals are part of the timeline but nobody signs up for them.
+    NOT_ATTENDABLE = (Kind.BREAK, Kind.MEAL)
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event")
+    )
+    title = models.CharField(_("title"), max_length=250)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TALK)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=ALL_LANGUAGES,
+        help_text=_("Leave empty for the event's language."),
+    )
+    interpretation_languages = models.JSONField(
+        _("interpretation into"),
+        null=True,
+        blank=True,
+        validators=[validate_languages],
+        help_text=_("Leave empty for the event's interpretation languages."),
+    )
+    speakers = models.ManyToManyField(
+        Speaker, through="SessionSpeaker", related_name="sessions", verbose_name=_("speakers"), blank=True
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "end", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="session_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:session_detail", kwargs={"slug": self.event.slug, "pk": self.pk})
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+    # Keep in sync with SessionQuerySet.visible_to: both read events.access.
+    def details_visible_to(self, user):
+        """Return whether `user` may see this session's description, speakers and links."""
+        from .access import session_details_visible
+
+        return session_details_visible(self, user)
+
+    @property
+    def is_attendable(self):
+        return self.kind not in self.NOT_ATTENDABLE
+
+    @property
+    def is_restricted(self):
+        return self.visibility != self.Visibility.PUBLIC
+
+    @property
+    def effective_language(self):
+        return self.language or self.event.language
+
+    @property
+    def effective_interpretation_languages(self):
+        if self.interpretation_languages is None:
+            return self.event.interpretation_languages
+        return self.interpretation_languages
+
+    @property
+    def interpretation_language_names(self):
+        return [
+            gettext(LANGUAGE_NAMES[code])
+            for code in self.effective_interpretation_languages
+            if code in LANGUAGE_NAMES
+        ]
+
+
+class SessionSpeaker(models.Model):
+    class Role(models.TextChoices):
+        SPEAKER = "speaker", _("Speaker")
+        MODERATOR = "moderator", _("Moderator")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="session_speakers", verbose_name=_("session")
+    )
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.CASCADE, related_name="session_speakers", verbose_name=_("speaker")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SPEAKER)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("session speaker")
+        verbose_name_plural = _("session speakers")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "speaker"], name="unique_session_speaker"),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker} ({self.get_role_display()})"

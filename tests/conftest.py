@@ -1,0 +1,106 @@
+from types import SimpleNamespace
+
+import pytest
+
+from events.models import Session
+from tests import factories
+from tests.service_fixtures import *  # noqa: F403
+
+# The kinds of viewer every visibility test tries.
+VIEWERS = ["anonymous", "non_affiliate", "member", "domain_verified", "domain_unverified", "staff"]
+# Those who must see restricted sessions in full.
+SEES_RESTRICTED = {"member", "domain_verified", "staff"}
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Templates use {% static %}; tests don't run collectstatic, so skip the manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_viewer(kind):
+    """Create a user of the given viewer kind, or None for an anonymous visitor."""
+    if kind == "anonymous":
+        return None
+    if kind == "non_affiliate":
+        return factories.UserFactory()
+    if kind == "member":
+        return factories.MembershipFactory().user
+    if kind in ("domain_verified", "domain_unverified"):
+        domain = factories.OrganisationDomainFactory()
+        return factories.UserFactory(
+            email=f"someone@{domain.domain}", verified_email=kind == "domain_verified"
+        )
+    if kind == "staff":
+        return factories.StaffFactory()
+    raise ValueError(kind)
+
+
+@pytest.fixture(params=VIEWERS)
+def viewer(request, client):
+    """A client logged in as each kind of viewer in turn, with `sees_restricted` set."""
+    user = make_viewer(request.param)
+    if user is not None:
+        client.force_login(user)
+    return SimpleNamespace(
+        kind=request.param, user=user, client=client, sees_restricted=request.param in SEES_RESTRICTED
+    )
+
+
+@pytest.fixture
+def affiliate_user():
+    return factories.MembershipFactory().user
+
+
+@pytest.fixture
+def staff_user():
+    return factories.StaffFactory()
+
+
+@pytest.fixture
+def conference_with_mixed_sessions():
+    """A published conference with a public, a teaser, a hidden session and a break.
+
+    The restricted ones carry text that must never leak to the public.
+    """
+    event = factories.EventFactory(title="Mixed Conference", slug="mixed-conference")
+    factories.EventPartnerFactory(event=event, name="Flemish Government", role="supporter")
+    start = event.start
+    public = factories.SessionFactory(
+        event=event, title="Open panel", description="Open panel description.", start=start
+    )
+    factories.SessionSpeakerFactory(
+        session=public, speaker__name="Open Speaker", speaker__slug="open-speaker"
+    )
+    teaser = factories.SessionFactory(
+        event=event,
+        title="Restricted conversation",
+        description="SECRET teaser description",
+        visibility=Session.Visibility.AFFILIATES,
+        start=start.replace(hour=14),
+        room="Room SECRET-ROOM",
+    )
+    factories.SessionSpeakerFactory(
+        session=teaser, speaker__name="Secret Speaker", speaker__slug="secret-speaker", role="moderator"
+    )
+    hidden = factories.SessionFactory(
+        event=event,
+        title="Hidden closed meeting",
+        description="SECRET hidden description",
+        visibility=Session.Visibility.HIDDEN,
+        start=start.replace(hour=16),
+    )
+    factories.SessionSpeakerFactory(
+        session=hidden, speaker__name="Hidden Speaker", speaker__slug="hidden-speaker"
+    )
+    coffee = factories.SessionFactory(
+        event=event,
+        title="Coffee break",
+        kind=Session.Kind.BREAK,
+        description="",
+        start=start.replace(hour=11),
+    )
+    return SimpleNamespace(event=event, public=public, teaser=teaser, hidden=hidden, coffee=coffee)

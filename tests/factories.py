@@ -1,0 +1,149 @@
+import datetime as dt
+import zoneinfo
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from events.models import (
+    Event,
+    EventPartner,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    Session,
+    SessionSpeaker,
+    Speaker,
+    Venue,
+    WebinarSeries,
+)
+
+BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.net")
+    username = factory.LazyAttribute(lambda user: user.email)
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        """Give the user an allauth address; verified unless `verified_email=False`."""
+        if create:
+            EmailAddress.objects.create(
+                user=user, email=user.email, primary=True, verified=extracted is not False
+            )
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.AFFILIATE
+
+
+class OrganisationDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganisationDomain
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    domain = factory.Sequence(lambda n: f"affiliate{n}.example.org")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = "Herman Tierlinck Building"
+    city = "Brussels"
+    country = "Belgium"
+
+
+class WebinarSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebinarSeries
+
+    title = factory.Sequence(lambda n: f"Webinar series {n}")
+    slug = factory.Sequence(lambda n: f"series-{n}")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    title = factory.Sequence(lambda n: f"Annual Conference {n}")
+    slug = factory.Sequence(lambda n: f"conference-{n}")
+    kind = Event.Kind.CONFERENCE
+    status = Event.Status.PUBLISHED
+    time_zone = "Europe/Brussels"
+    start = dt.datetime(2030, 11, 6, 9, 0, tzinfo=BRUSSELS)
+    end = dt.datetime(2030, 11, 7, 16, 30, tzinfo=BRUSSELS)
+    venue = factory.SubFactory(VenueFactory)
+    summary = "A conference on public procurement and labour rights."
+
+
+class WebinarFactory(EventFactory):
+    kind = Event.Kind.WEBINAR
+    venue = None
+    time_zone = "Europe/London"
+    secondary_time_zones = ["Europe/Amsterdam"]
+    series = factory.SubFactory(WebinarSeriesFactory)
+    start = dt.datetime(2030, 6, 17, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    end = dt.datetime(2030, 6, 17, 11, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+
+
+class EventPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventPartner
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Partner {n}")
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    kind = Session.Kind.PANEL
+    start = factory.LazyAttribute(lambda session: session.event.start)
+    end = factory.LazyAttribute(lambda session: session.start + dt.timedelta(minutes=90))
+    description = factory.Sequence(lambda n: f"Description of session {n}.")
+    visibility = Session.Visibility.PUBLIC
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    name = factory.Sequence(lambda n: f"Speaker Name {n}")
+    slug = factory.Sequence(lambda n: f"speaker-{n}")
+    organisation = "A trade union"
+
+
+class SessionSpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionSpeaker
+
+    session = factory.SubFactory(SessionFactory)
+    speaker = factory.SubFactory(SpeakerFactory)

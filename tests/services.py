@@ -1,0 +1,307 @@
+"""Start real PostgreSQL and Redis servers for the test session, and find Chromium.
+
+Each server runs on 127.0.0.1 with a free port and keeps all its files in a
+temporary folder that is removed when it stops. Nothing here depends on pytest:
+`tests/service_fixtures.py` turns these helpers into fixtures.
+
+Known trap: PostgreSQL's `initdb` and `postgres` refuse to run as root. When we
+are root, the folder is handed to the `postgres` system user and both programs
+run through `runuser -u postgres --`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+POSTGRES_SYSTEM_USER = "postgres"
+POSTGRES_SUPERUSER = "postgres"
+POSTGRES_FAST_OPTIONS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+class ServiceError(RuntimeError):
+    """A server could not be started."""
+
+
+# --- Small shared helpers ---------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, pid: int | None = None) -> None:
+    """Send `sig` to the process we started (or to `pid`, its own child) and wait for it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid or process.pid, sig)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid or process.pid, signal.SIGKILL)
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
+def _wait_until(ready, process: subprocess.Popen, name: str, log: Path) -> None:
+    """Poll `ready()` until it returns True; raise with the log tail if it never does."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServiceError(f"{name} exited with code {process.returncode}. Log tail:\n{_log_tail(log)}")
+        if ready():
+            return
+        time.sleep(0.1)
+    raise ServiceError(
+        f"{name} did not accept connections within {START_TIMEOUT:.0f}s. Log tail:\n{_log_tail(log)}"
+    )
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+
+def _is_postgres_bin_dir(path: Path) -> bool:
+    return all(os.access(path / name, os.X_OK) for name in ("initdb", "postgres"))
+
+
+def find_postgres_bin_dir() -> Path | None:
+    """The newest /usr/lib/postgresql/<version>/bin with initdb and postgres, else PATH, else None."""
+    candidates = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if _is_postgres_bin_dir(p)]
+    if candidates:
+        return max(candidates, key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.name)] or [0])
+    initdb = shutil.which("initdb")
+    if initdb and _is_postgres_bin_dir(Path(initdb).parent):
+        return Path(initdb).parent
+    return None
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the postgres system user."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", POSTGRES_SYSTEM_USER, "--", *command]
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    user: str
+    dbname: str
+    folder: Path
+    process: subprocess.Popen
+
+    @property
+    def data_dir(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def _postmaster_pid(self) -> int | None:
+        """The postgres PID; under runuser it is a child of the process we started."""
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT to the server we started), then remove the folder."""
+        try:
+            _stop_process(self.process, signal.SIGINT, pid=self._postmaster_pid())
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_postgres(dbname: str = "ewevents", bin_dir: Path | None = None) -> PostgresServer:
+    """Create a private cluster in a temporary folder, start it and create `dbname`."""
+    bin_dir = bin_dir or find_postgres_bin_dir()
+    if bin_dir is None:
+        raise ServiceError("PostgreSQL server binaries (initdb, postgres) not found")
+    folder = Path(tempfile.mkdtemp(prefix="test-postgres-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, user=POSTGRES_SYSTEM_USER, group=POSTGRES_SYSTEM_USER)
+    data_dir, log_file = folder / "data", folder / "postgres.log"
+    port = free_port()
+    try:
+        with log_file.open("wb") as log:
+            initdb = [str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", POSTGRES_SUPERUSER]
+            initdb += ["-E", "UTF8", "--locale=C", "--no-sync"]
+            result = subprocess.run(
+                _as_postgres_user(initdb), cwd=folder, stdout=log, stderr=subprocess.STDOUT, check=False
+            )
+        if result.returncode != 0:
+            raise ServiceError(
+                f"initdb failed with code {result.returncode}. Log tail:\n{_log_tail(log_file)}"
+            )
+
+        postgres = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1"]
+        postgres += ["-k", str(folder)]
+        for option in POSTGRES_FAST_OPTIONS:
+            postgres += ["-c", option]
+        with log_file.open("ab") as log:
+            process = subprocess.Popen(
+                _as_postgres_user(postgres), cwd=folder, stdout=log, stderr=subprocess.STDOUT
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+    server = PostgresServer("127.0.0.1", port, POSTGRES_SUPERUSER, dbname, folder, process)
+    try:
+        _wait_until(lambda: _postgres_accepts(server), process, "PostgreSQL", log_file)
+        if dbname != "postgres":
+            _create_database(server, dbname)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _connect(server: PostgresServer, dbname: str = "postgres", **kwargs):
+    import psycopg
+
+    return psycopg.connect(
+        host=server.host, port=server.port, user=server.user, dbname=dbname, connect_timeout=2, **kwargs
+    )
+
+
+def _postgres_accepts(server: PostgresServer) -> bool:
+    import psycopg
+
+    try:
+        with _connect(server):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _create_database(server: PostgresServer, dbname: str) -> None:
+    from psycopg import sql
+
+    with _connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+@contextlib.contextmanager
+def running_postgres(dbname: str = "ewevents") -> Iterator[PostgresServer]:
+    server = start_postgres(dbname)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- Redis ------------------------------------------------------------------
+
+
+def find_redis_server() -> str | None:
+    return shutil.which("redis-server")
+
+
+@dataclass
+class RedisServer:
+    host: str
+    port: int
+    folder: Path
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    def stop(self) -> None:
+        try:
+            _stop_process(self.process, signal.SIGTERM)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_redis(binary: str | None = None) -> RedisServer:
+    """Start redis-server without persistence in a temporary folder."""
+    binary = binary or find_redis_server()
+    if binary is None:
+        raise ServiceError("redis-server binary not found")
+    folder = Path(tempfile.mkdtemp(prefix="test-redis-"))
+    log_file = folder / "redis.log"
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    command += ["--dir", str(folder)]
+    try:
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+    server = RedisServer("127.0.0.1", port, folder, process)
+    try:
+        _wait_until(lambda: _redis_answers(server), process, "Redis", log_file)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _redis_answers(server: RedisServer) -> bool:
+    import redis
+
+    client = redis.Redis(host=server.host, port=server.port, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    server = start_redis()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- Chromium ---------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """Debian's `chromium` (or Ubuntu's `chromium-browser`), or None."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.access(path, os.X_OK):
+            return path
+    return None
