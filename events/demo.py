@@ -308,7 +308,7 @@ SEED_WEBINARS = [
     },
 ]
 
-# Upcoming demo webinars, dated `days_ahead` after today.
+# Upcoming demo webinars, on the first Tuesday at least `days_ahead` after today.
 DEMO_WEBINARS = [
     {
         "slug": "demo-webinar-labour-rights-criteria-in-ict-tenders",
@@ -372,10 +372,15 @@ def resolve_password(password=None):
     return password or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
 
 
+def first_weekday_after(today, *, days, weekday):
+    """Return the first `weekday` (0 is Monday) at least `days` days after `today`."""
+    day = today + datetime.timedelta(days=days)
+    return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+
+
 def first_wednesday_after(today, *, days=60):
     """Return the first Wednesday at least `days` days after `today`."""
-    day = today + datetime.timedelta(days=days)
-    return day + datetime.timedelta(days=(2 - day.weekday()) % 7)
+    return first_weekday_after(today, days=days, weekday=2)
 
 
 def _at(day, hhmm, tz):
@@ -587,7 +592,7 @@ def load_demo(*, password, today=None, stdout=None):
         )
         events += [_webinar(spec, series=series, day=spec["date"]) for spec in SEED_WEBINARS]
         events += [
-            _webinar(spec, series=series, day=today + datetime.timedelta(days=spec["days_ahead"]))
+            _webinar(spec, series=series, day=first_weekday_after(today, days=spec["days_ahead"], weekday=1))
             for spec in DEMO_WEBINARS
         ]
         _users(password)

@@ -80,7 +80,7 @@ def speakers_for(event, user):
             Prefetch(
                 "session_speakers",
                 queryset=SessionSpeaker.objects.filter(session__in=sessions_in_full)
-                .select_related("session")
+                .select_related("session__event")
                 .order_by("session__start"),
                 to_attr="visible_sessions",
             )

@@ -33,6 +33,7 @@ def home(request):
         {
             "conferences": [event for event in events if not event.is_online],
             "webinars": [event for event in events if event.is_online],
+            "series_list": WebinarSeries.objects.order_by("title"),
         },
     )
 

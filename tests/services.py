@@ -30,6 +30,18 @@ POSTGRES_FAST_OPTIONS = ("fsync=off", "synchronous_commit=off", "full_page_write
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 
+# Headless flags that keep Chromium off the network and quiet in containers.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
 
 class ServiceError(RuntimeError):
     """A server could not be started."""

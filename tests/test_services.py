@@ -7,17 +7,6 @@ from django.db import connection, transaction
 from tests import services
 from tests.service_fixtures import running_in_ci
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
 
 @pytest.mark.django_db
 def test_database_is_postgresql_when_installed():
@@ -55,7 +44,7 @@ def test_headless_chromium_loads_a_live_page(chromium_executable, live_server, t
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_executable, args=services.CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(live_server.url + "/admin/login/")

@@ -39,10 +39,14 @@ def date_range(start, end, zone_name):
     zoned = zoned_range(start, end, zone_name)
     if zoned.start.date() == zoned.end.date():
         return local_date(start, zone_name)
+    if (zoned.start.year, zoned.start.month) == (zoned.end.year, zoned.end.month):
+        start_format = "j"
+    elif zoned.start.year == zoned.end.year:
+        start_format = "j F"
+    else:
+        start_format = "j F Y"
     return format_html(
-        "{}–{}",
-        local_date(start, zone_name, "j F Y" if zoned.start.year != zoned.end.year else "j F"),
-        local_date(end, zone_name, "j F Y"),
+        "{}–{}", local_date(start, zone_name, start_format), local_date(end, zone_name, "j F Y")
     )
 
 

@@ -266,15 +266,15 @@ def test_demo_conference_is_upcoming_with_speakers_and_a_hidden_session(demo):
 
 
 @pytest.mark.django_db
-def test_demo_webinars_are_upcoming_in_the_series(demo):
+def test_demo_webinars_are_upcoming_tuesdays_in_the_series(demo):
     webinars = Event.objects.filter(series__slug="electronics-watch-webinars", start__date__gt=TODAY)
     assert [(w.start.astimezone(zoneinfo.ZoneInfo("Europe/London")), w.end - w.start) for w in webinars] == [
         (
-            datetime.datetime(2026, 3, 23, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+            datetime.datetime(2026, 3, 24, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
             datetime.timedelta(hours=1),
         ),
         (
-            datetime.datetime(2026, 4, 13, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
+            datetime.datetime(2026, 4, 14, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")),
             datetime.timedelta(hours=1),
         ),
     ]

@@ -1,0 +1,23 @@
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests import services
+
+
+@pytest.fixture
+def browser(chromium_executable, transactional_db, monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread; the
+    # test's own ORM calls are still synchronous, so Django may allow them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable, args=services.CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
