@@ -5,6 +5,7 @@ import zoneinfo
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .forms import EventAdminForm, SessionAdminForm, WebinarSeriesAdminForm
@@ -27,6 +28,15 @@ def _zone_or_none(name):
         return zoneinfo.ZoneInfo(name) if name else None
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def _in_zone(value, zone):
+    """Format an instant as the event's own clock shows it, e.g. 'Nov. 6, 2030, 9 a.m. CET'.
+
+    A changelist mixes events of several zones, so no single override fits.
+    """
+    local = timezone.localtime(value, zone)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 class EventZoneMixin:
@@ -71,7 +81,7 @@ class SessionSpeakerInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(EventZoneMixin, admin.ModelAdmin):
     form = EventAdminForm
-    list_display = ["title", "kind", "status", "start", "venue", "series", "session_count"]
+    list_display = ["title", "kind", "status", "local_start", "venue", "series", "session_count"]
     list_filter = ["status", "kind", "series", "time_zone"]
     search_fields = ["title", "subtitle", "summary"]
     prepopulated_fields = {"slug": ["title"]}
@@ -98,6 +108,10 @@ class EventAdmin(EventZoneMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(session_total=Count("sessions"))
 
+    @admin.display(description=_("start"), ordering="start")
+    def local_start(self, obj):
+        return _in_zone(obj.start, obj.tz)
+
     @admin.display(description=_("sessions"), ordering="session_total")
     def session_count(self, obj):
         return obj.session_total
@@ -106,7 +120,7 @@ class EventAdmin(EventZoneMixin, admin.ModelAdmin):
 @admin.register(Session)
 class SessionAdmin(EventZoneMixin, admin.ModelAdmin):
     form = SessionAdminForm
-    list_display = ["title", "event", "kind", "start", "end", "visibility"]
+    list_display = ["title", "event", "kind", "local_start", "local_end", "visibility"]
     list_filter = ["visibility", "kind", "event"]
     search_fields = ["title", "description", "event__title"]
     date_hierarchy = "start"
@@ -115,13 +129,24 @@ class SessionAdmin(EventZoneMixin, admin.ModelAdmin):
     inlines = [SessionSpeakerInline]
 
     def event_zone(self, request, object_id):
-        event_id = request.POST.get("event") or request.GET.get("event")
+        # The posted event wins; a GET parameter only preselects the event of a new session.
+        event_id = request.POST.get("event")
         if not event_id and object_id:
             event_id = Session.objects.filter(pk=object_id).values_list("event_id", flat=True).first()
+        if not event_id:
+            event_id = request.GET.get("event")
         if not str(event_id or "").isdigit():
             return None
         time_zone = Event.objects.filter(pk=event_id).values_list("time_zone", flat=True).first()
         return _zone_or_none(time_zone)
+
+    @admin.display(description=_("start"), ordering="start")
+    def local_start(self, obj):
+        return _in_zone(obj.start, obj.event.tz)
+
+    @admin.display(description=_("end"), ordering="end")
+    def local_end(self, obj):
+        return _in_zone(obj.end, obj.event.tz)
 
 
 @admin.register(Speaker)

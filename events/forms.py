@@ -20,7 +20,9 @@ class TimeZoneListField(forms.CharField):
 
     def to_python(self, value):
         names = [name.strip() for name in (value or "").split(",") if name.strip()]
-        unknown = [name for name in names if name not in zoneinfo.available_timezones()]
+        # available_timezones() reads the whole zone database: once, not once per name.
+        known = zoneinfo.available_timezones()
+        unknown = [name for name in names if name not in known]
         if unknown:
             raise forms.ValidationError(
                 _("Unknown time zone: %(names)s. Use names such as Europe/Amsterdam."),

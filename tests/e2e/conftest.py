@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from tests import services
@@ -13,6 +14,9 @@ def browser(chromium_executable, transactional_db, monkeypatch):
         browser = playwright.chromium.launch(executable_path=chromium_executable, args=services.CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Connections opened while Playwright's loop ran belong to its context;
+        # close them here, or the test database can't be dropped at the end.
+        connections.close_all()
 
 
 @pytest.fixture
