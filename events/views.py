@@ -18,6 +18,14 @@ def _event_or_404(slug, user):
     return event
 
 
+def _session_or_404(slug, pk, user):
+    event = _event_or_404(slug, user)
+    session = selectors.session_for(event, pk, user)
+    if session is None:
+        raise Http404
+    return event, session
+
+
 def _ics_response(content, filename):
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
@@ -65,10 +73,7 @@ def programme_print(request, slug):
 
 @require_GET
 def session_detail(request, slug, pk):
-    event = _event_or_404(slug, request.user)
-    session = selectors.session_for(event, pk, request.user)
-    if session is None:
-        raise Http404
+    event, session = _session_or_404(slug, pk, request.user)
     return render(request, "events/session_detail.html", {"event": event, "session": session})
 
 
@@ -97,9 +102,6 @@ def event_ics(request, slug):
 
 @require_GET
 def session_ics(request, slug, pk):
-    event = _event_or_404(slug, request.user)
-    session = selectors.session_for(event, pk, request.user)
-    if session is None:
-        raise Http404
+    event, session = _session_or_404(slug, pk, request.user)
     content = session_calendar(session, build_url=request.build_absolute_uri)
     return _ics_response(content, f"{event.slug}-{slugify(session.title)[:50]}")

@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 import zoneinfo
+from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -113,3 +114,15 @@ def test_webinar_crossing_midnight_in_a_secondary_zone_names_the_other_date(clie
         '<time datetime="2030-06-18T00:30:00+08:00">0:30</time>'
     ) in html
     assert "Tuesday 18 June 2030" in html
+
+
+def test_seed_programme_page_shows_every_item_with_its_seed_times_in_order(client, demo):
+    from tests.events.test_load_demo import SEED_PROGRAMME
+
+    html = client.get("/events/annual-conference-2024/").content.decode()
+    text = " ".join(unescape(strip_tags(html)).split())
+    items = [f"{start}–{end} {title}" for _, start, end, title in SEED_PROGRAMME]
+
+    positions = [text.find(item) for item in items]
+    assert -1 not in positions, [item for item, at in zip(items, positions, strict=True) if at == -1]
+    assert positions == sorted(positions)
