@@ -348,6 +348,9 @@ class Session(models.Model):
         validators=[validate_languages],
         help_text=_("Leave empty for the event's interpretation languages."),
     )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
     speakers = models.ManyToManyField(
         Speaker, through="SessionSpeaker", related_name="sessions", verbose_name=_("speakers"), blank=True
     )

@@ -1,1 +1,261 @@
-"""Registrations arrive with the registration issue; the app exists so the layout is complete."""
+"""Registrations for events, their per-event settings, and the outbox of emails they owe."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event, Session, validate_time_zone
+
+# The answers a registration form may ask for, and how each can be configured.
+OPTIONAL_FIELDS = (
+    "organisation",
+    "role",
+    "country",
+    "attendee_type",
+    "dietary_needs",
+    "accessibility_needs",
+    "interpretation_language",
+    "participant_list_consent",
+)
+
+
+class FieldState(models.TextChoices):
+    REQUIRED = "required", _("Required")
+    OPTIONAL = "optional", _("Optional")
+    HIDDEN = "hidden", _("Hidden")
+
+
+def validate_field_settings(value):
+    if not isinstance(value, dict):
+        raise ValidationError(_("Enter a mapping of field names to required, optional or hidden."))
+    for name, state in value.items():
+        if name not in OPTIONAL_FIELDS:
+            raise ValidationError(_("“%(name)s” is not an optional field."), params={"name": name})
+        if state not in FieldState.values:
+            raise ValidationError(
+                _("“%(state)s” is not one of required, optional or hidden."), params={"state": state}
+            )
+
+
+def new_manage_token():
+    return secrets.token_urlsafe(32)
+
+
+class RegistrationSettings(models.Model):
+    """How one event takes registrations. Services lock this row while they count and take places."""
+
+    class Mode(models.TextChoices):
+        OPEN = "open", _("Open")
+        APPROVAL = "approval", _("Requires staff approval")
+        INVITATION = "invitation", _("Invitation code")
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="registration_settings", verbose_name=_("event")
+    )
+    mode = models.CharField(_("registration mode"), max_length=20, choices=Mode.choices, default=Mode.OPEN)
+    invitation_code = models.CharField(
+        _("invitation code"), max_length=100, blank=True, help_text=_("Shared with those invited.")
+    )
+    opens_at = models.DateTimeField(
+        _("registration opens"), null=True, blank=True, help_text=_("Leave empty to open now.")
+    )
+    closes_at = models.DateTimeField(
+        _("registration closes"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to close when the event ends."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    # Kept up to date by registrations.services, so pages never aggregate over registrations.
+    confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
+    field_settings = models.JSONField(
+        _("optional fields"),
+        default=dict,
+        blank=True,
+        validators=[validate_field_settings],
+        help_text=_("Maps an optional field's name to required, optional or hidden."),
+    )
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+
+    def __str__(self):
+        return str(self.event)
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("Registration must close after it opens.")})
+        if self.mode == self.Mode.INVITATION and not self.invitation_code:
+            raise ValidationError({"invitation_code": _("Invitation mode needs a code.")})
+
+    def is_open(self, now):
+        """Return whether registration is open at the aware datetime `now`."""
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        closes_at = self.closes_at if self.closes_at is not None else self.event.end
+        return now < closes_at
+
+    @property
+    def places_left(self):
+        """Places still free for the whole event, or None when there is no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+    def field_state(self, name):
+        """Return "required", "optional" or "hidden" for an optional field; optional by default."""
+        return self.field_settings.get(name, FieldState.OPTIONAL)
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected")
+
+
+# An active registration holds or waits for a place; only one per email and event.
+ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+class Registration(models.Model):
+    """One person's registration for an event. Write it only through registrations.services."""
+
+    Status = RegistrationStatus
+    ACTIVE_STATUSES = ACTIVE_STATUSES
+
+    class AttendeeType(models.TextChoices):
+        PUBLIC_BUYER = "public_buyer", _("Public buyer")
+        MONITORING_PARTNER = "monitoring_partner", _("Monitoring partner")
+        AFFILIATE = "affiliate", _("Affiliate")
+        CIVIL_SOCIETY = "civil_society", _("Civil society")
+        TRADE_UNION = "trade_union", _("Trade union")
+        INDUSTRY = "industry", _("Industry")
+        GOVERNMENT = "government", _("Government")
+        ACADEMIC = "academic", _("Academic")
+        MEDIA = "media", _("Media")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    role = models.CharField(_("job title or role"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    attendee_type = models.CharField(
+        _("attendee type"), max_length=30, choices=AttendeeType.choices, blank=True
+    )
+    sessions = models.ManyToManyField(
+        Session, related_name="registrations", blank=True, verbose_name=_("sessions")
+    )
+    dietary_needs = models.TextField(_("dietary needs"), blank=True)
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    interpretation_language = models.CharField(_("interpretation language"), max_length=10, blank=True)
+    participant_list_consent = models.BooleanField(_("appear on the participant list"), default=False)
+    privacy_consent_at = models.DateTimeField(_("privacy notice accepted at"))
+    privacy_notice_version = models.CharField(_("privacy notice version"), max_length=50)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    status = models.CharField(
+        _("status"), max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
+    )
+    manage_token = models.CharField(
+        _("manage token"), max_length=64, unique=True, default=new_manage_token, editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    # The waiting list is promoted in this order.
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "event",
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="one_active_registration_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"], name="registration_event_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}> – {self.event}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+
+class OutboxEmail(models.Model):
+    """One email owed, written in the same transaction as the change it reports."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        PROMOTED = "promoted", _("Promoted from the waiting list")
+        CHANGED = "changed", _("Changed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("registration"),
+    )
+    to_email = models.EmailField(_("to"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    subject = models.TextField(_("subject"))
+    body_text = models.TextField(_("plain text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    ics = models.TextField(_("calendar attachment"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("outbox email")
+        verbose_name_plural = _("outbox emails")
+        indexes = [
+            models.Index(fields=["status", "created"], name="outbox_status_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.to_email}"

@@ -147,3 +147,32 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     speaker = factory.SubFactory(SpeakerFactory)
+
+
+# Registrations. These write rows directly, bypassing registrations.services: they
+# neither update RegistrationSettings.confirmed_count nor queue emails. Tests about
+# places and emails register through the services instead.
+from django.utils import timezone  # noqa: E402
+
+from registrations.models import Registration, RegistrationSettings  # noqa: E402
+
+
+class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationSettings
+        django_get_or_create = ("event",)
+
+    event = factory.SubFactory(EventFactory)
+    mode = RegistrationSettings.Mode.OPEN
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Registrant {n}")
+    email = factory.Sequence(lambda n: f"registrant{n}@example.com")
+    status = Registration.Status.CONFIRMED
+    privacy_consent_at = factory.LazyFunction(timezone.now)
+    privacy_notice_version = "1"

@@ -1,0 +1,311 @@
+"""Writes on registrations: taking, freeing and promoting places, and queueing the emails they owe.
+
+Lock order, everywhere: the event's RegistrationSettings row first, then Session rows
+(by primary key), then Registration rows. Holding the settings row serialises every
+change of places for one event, which is what makes the counts hold under concurrency.
+"""
+
+import secrets
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from events.models import Session
+
+from .models import OutboxEmail, Registration, RegistrationSettings
+
+DEFAULT_PRIVACY_NOTICE_VERSION = "1"
+
+# Answers copied from `data` onto a new registration, besides name and email.
+_ANSWER_FIELDS = (
+    "organisation",
+    "role",
+    "country",
+    "attendee_type",
+    "dietary_needs",
+    "accessibility_needs",
+    "interpretation_language",
+    "participant_list_consent",
+    "language",
+    "time_zone",
+)
+
+
+class RegistrationError(Exception):
+    """Base class: the registration was refused and nothing was stored."""
+
+
+class RegistrationClosed(RegistrationError):
+    """Registration is not open yet, or no longer."""
+
+
+class InvalidInvitationCode(RegistrationError):
+    """The event takes registrations by invitation code and the code given is wrong."""
+
+
+class AlreadyRegistered(RegistrationError):
+    """The email already has an active registration for the event; it is in `registration`.
+
+    Callers must not reveal this to the person registering: they send the manage
+    link to that address and show the same page as for a new registration.
+    """
+
+    def __init__(self, registration):
+        # No email address in the message: exceptions end up in logs.
+        super().__init__(f"Registration {registration.pk} is active for event {registration.event_id}")
+        self.registration = registration
+
+
+class InvalidTransition(RegistrationError):
+    """The registration's status does not allow this change."""
+
+
+def _locked_settings(event):
+    """Return the event's RegistrationSettings, created with defaults if missing, locked for update."""
+    RegistrationSettings.objects.get_or_create(event=event)
+    return RegistrationSettings.objects.select_for_update().select_related("event").get(event=event)
+
+
+def _sessions_have_room(sessions):
+    """Return whether every session with a capacity has a place left; locks those Session rows."""
+    ids = [session.pk for session in sessions]
+    limited = dict(
+        Session.objects.select_for_update()
+        .filter(pk__in=ids, capacity__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "capacity")
+    )
+    if not limited:
+        return True
+    taken = dict(
+        Registration.sessions.through.objects.filter(
+            session_id__in=limited, registration__status=Registration.Status.CONFIRMED
+        )
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+    return all(taken.get(pk, 0) < capacity for pk, capacity in limited.items())
+
+
+def _has_room(settings, sessions):
+    places_left = settings.places_left
+    if places_left is not None and places_left <= 0:
+        return False
+    return _sessions_have_room(sessions)
+
+
+def _take_place(settings):
+    """Count one more confirmed registration; the caller holds the settings lock."""
+    RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") + 1)
+    settings.confirmed_count += 1
+
+
+def _free_place(settings):
+    """Count one confirmed registration fewer; the caller holds the settings lock."""
+    RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") - 1)
+    settings.confirmed_count -= 1
+
+
+def _locked_registration(registration):
+    return Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+
+
+def _render_placeholder(kind, registration):
+    """Return (subject, body_text) for an email; a later step renders templates instead."""
+    label = OutboxEmail.Kind(kind).label
+    subject = f"{registration.event.title}: {label}"
+    body = (
+        f"Dear {registration.name},\n\n"
+        f"{label}: {registration.event.title}.\n"
+        f"Status of your registration: {registration.get_status_display()}.\n"
+    )
+    return str(subject), body
+
+
+def queue_email(*, registration, kind):
+    """Write one pending outbox row of `kind` to the registrant, in the caller's transaction.
+
+    Side effects: inserts an OutboxEmail row. Nothing is sent here.
+    """
+    subject, body_text = _render_placeholder(kind, registration)
+    return OutboxEmail.objects.create(
+        registration=registration,
+        to_email=registration.email,
+        kind=kind,
+        subject=subject,
+        body_text=body_text,
+        language=registration.language,
+    )
+
+
+@transaction.atomic
+def register(*, event, data, user=None, now=None):
+    """Register someone for `event` from cleaned form `data` and return the Registration.
+
+    `data` holds name, email, sessions (a list of Session) and optional answers; in
+    invitation mode also invitation_code.
+
+    The status is pending in approval mode; otherwise confirmed while the event and
+    every chosen session with a capacity have a place left, else waitlisted.
+
+    Side effects: creates the event's RegistrationSettings if missing and locks it (and
+    the chosen sessions that have a capacity); inserts the Registration and its session
+    choices; increments RegistrationSettings.confirmed_count when confirmed; queues one
+    outbox email: "registered", "waitlisted" or "awaiting_approval".
+
+    Raises RegistrationClosed, InvalidInvitationCode or AlreadyRegistered, having
+    stored nothing.
+    """
+    now = now or timezone.now()
+    settings = _locked_settings(event)
+    if not settings.is_open(now):
+        raise RegistrationClosed(f"Registration for {event} is not open.")
+    if settings.mode == RegistrationSettings.Mode.INVITATION:
+        given = str(data.get("invitation_code") or "")
+        if not settings.invitation_code or not secrets.compare_digest(
+            given.encode(), settings.invitation_code.encode()
+        ):
+            raise InvalidInvitationCode(f"Wrong invitation code for {event}.")
+
+    email = data["email"].strip()
+    existing = (
+        Registration.objects.filter(event=event, email__iexact=email, status__in=Registration.ACTIVE_STATUSES)
+        .select_related("event")
+        .first()
+    )
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+
+    sessions = list(data.get("sessions") or [])
+    if settings.mode == RegistrationSettings.Mode.APPROVAL:
+        status, kind = Registration.Status.PENDING, OutboxEmail.Kind.AWAITING_APPROVAL
+    elif _has_room(settings, sessions):
+        status, kind = Registration.Status.CONFIRMED, OutboxEmail.Kind.REGISTERED
+    else:
+        status, kind = Registration.Status.WAITLISTED, OutboxEmail.Kind.WAITLISTED
+
+    answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
+    registration = Registration.objects.create(
+        event=event,
+        user=user,
+        name=data["name"],
+        email=email,
+        privacy_consent_at=now,
+        privacy_notice_version=data.get("privacy_notice_version")
+        or getattr(django_settings, "PRIVACY_NOTICE_VERSION", DEFAULT_PRIVACY_NOTICE_VERSION),
+        status=status,
+        waitlisted_at=now if status == Registration.Status.WAITLISTED else None,
+        **answers,
+    )
+    registration.sessions.set(sessions)
+    if status == Registration.Status.CONFIRMED:
+        _take_place(settings)
+    queue_email(registration=registration, kind=kind)
+    return registration
+
+
+@transaction.atomic
+def cancel_registration(*, registration, now=None):
+    """Cancel `registration` and return it, updated.
+
+    Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email;
+    if it was confirmed, decrements confirmed_count and promotes from the waiting
+    list (see promote_from_waitlist). A registration already cancelled or rejected
+    is returned unchanged, with no email.
+    """
+    now = now or timezone.now()
+    settings = _locked_settings(registration.event)
+    registration = _locked_registration(registration)
+    if not registration.is_active:
+        return registration
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    registration.status = Registration.Status.CANCELLED
+    registration.cancelled_at = now
+    registration.save(update_fields=["status", "cancelled_at", "updated"])
+    queue_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
+    if was_confirmed:
+        _free_place(settings)
+        promote_from_waitlist(event=registration.event)
+    return registration
+
+
+@transaction.atomic
+def approve_registration(*, registration, now=None):
+    """Approve a pending registration and return it, updated.
+
+    Side effects: with a place left (event and chosen sessions), sets status confirmed,
+    increments confirmed_count and queues an "approved" email; when full, sets status
+    waitlisted with waitlisted_at and queues a "waitlisted" email.
+    Raises InvalidTransition unless the registration is pending.
+    """
+    now = now or timezone.now()
+    settings = _locked_settings(registration.event)
+    registration = _locked_registration(registration)
+    if registration.status != Registration.Status.PENDING:
+        raise InvalidTransition(f"Only pending registrations can be approved, not {registration.status}.")
+    if _has_room(settings, registration.sessions.all()):
+        registration.status = Registration.Status.CONFIRMED
+        _take_place(settings)
+        kind = OutboxEmail.Kind.APPROVED
+    else:
+        registration.status = Registration.Status.WAITLISTED
+        registration.waitlisted_at = now
+        kind = OutboxEmail.Kind.WAITLISTED
+    registration.save(update_fields=["status", "waitlisted_at", "updated"])
+    queue_email(registration=registration, kind=kind)
+    return registration
+
+
+@transaction.atomic
+def reject_registration(*, registration):
+    """Reject an active registration and return it, updated.
+
+    Side effects: sets status rejected and queues a "rejected" email; if it was
+    confirmed, decrements confirmed_count and promotes from the waiting list. Pending
+    and waitlisted registrations hold no place, so rejecting them frees none.
+    Raises InvalidTransition for a registration already cancelled or rejected.
+    """
+    settings = _locked_settings(registration.event)
+    registration = _locked_registration(registration)
+    if not registration.is_active:
+        raise InvalidTransition(f"A {registration.status} registration cannot be rejected.")
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    registration.status = Registration.Status.REJECTED
+    registration.save(update_fields=["status", "updated"])
+    queue_email(registration=registration, kind=OutboxEmail.Kind.REJECTED)
+    if was_confirmed:
+        _free_place(settings)
+        promote_from_waitlist(event=registration.event)
+    return registration
+
+
+@transaction.atomic
+def promote_from_waitlist(*, event):
+    """Confirm waitlisted registrations, oldest first, while places are left; return the first or None.
+
+    A waitlisted registration whose chosen sessions are still full is skipped, not
+    blocked behind. Side effects: locks the event's settings row; for each promoted
+    registration sets status confirmed, increments confirmed_count and queues a
+    "promoted" email.
+    """
+    settings = _locked_settings(event)
+    first = None
+    waiting = (
+        Registration.objects.select_for_update()
+        .filter(event=event, status=Registration.Status.WAITLISTED)
+        .order_by("waitlisted_at", "pk")
+    )
+    for registration in waiting:
+        if settings.places_left == 0:
+            break
+        if not _sessions_have_room(registration.sessions.all()):
+            continue
+        registration.status = Registration.Status.CONFIRMED
+        registration.save(update_fields=["status", "updated"])
+        _take_place(settings)
+        queue_email(registration=registration, kind=OutboxEmail.Kind.PROMOTED)
+        first = first or registration
+    return first
