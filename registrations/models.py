@@ -222,6 +222,9 @@ class OutboxEmail(models.Model):
         PROMOTED = "promoted", _("Promoted from the waiting list")
         CHANGED = "changed", _("Changed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Sent when someone registers again with an address already registered:
+        # the page can't say so (it would reveal the registration), the email can.
+        MANAGE_LINK = "manage_link", _("Manage link for a repeated registration")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
