@@ -177,6 +177,11 @@ STORAGES = {
     },
 }
 
+# --- Registration ---------------------------------------------------------
+
+# Raise when the privacy notice changes: each registration records the version it accepted.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+
 # --- Security (production values when DEBUG is off) -------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
