@@ -107,6 +107,13 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down: the outbox sweep re-queues later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Emails whose task was never queued (broker down at commit) or whose retries were lost.
+    "requeue-pending-emails": {"task": "registrations.requeue_pending_emails", "schedule": 60.0},
+}
 
 # --- Email ------------------------------------------------------------------
 
@@ -124,6 +131,9 @@ else:
     # Embedded default: each message is a file a person can open (see README).
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="events@ewevents.invalid")
+# Attempts at sending one outbox email before it is marked failed (retries back off up to 10 minutes).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts (django-allauth) ----------------------------------------------

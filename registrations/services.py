@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from events.models import Session
 
+from . import emails, tasks
 from .models import OutboxEmail, Registration, RegistrationSettings
 
 DEFAULT_PRIVACY_NOTICE_VERSION = "1"
@@ -113,32 +114,46 @@ def _locked_registration(registration):
     return Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
 
 
-def _render_placeholder(kind, registration):
-    """Return (subject, body_text) for an email; a later step renders templates instead."""
-    label = OutboxEmail.Kind(kind).label
-    subject = f"{registration.event.title}: {label}"
-    body = (
-        f"Dear {registration.name},\n\n"
-        f"{label}: {registration.event.title}.\n"
-        f"Status of your registration: {registration.get_status_display()}.\n"
-    )
-    return str(subject), body
-
-
 def queue_email(*, registration, kind):
     """Write one pending outbox row of `kind` to the registrant, in the caller's transaction.
 
-    Side effects: inserts an OutboxEmail row. Nothing is sent here.
+    The email is rendered now (registrations.emails), in the registrant's language,
+    so the row holds exactly what will be sent.
+
+    Side effects: inserts an OutboxEmail row; once the transaction commits, queues
+    registrations.send_email for it. If the broker can't be reached the row stays
+    pending and the periodic sweep queues it later.
     """
-    subject, body_text = _render_placeholder(kind, registration)
-    return OutboxEmail.objects.create(
+    rendered = emails.render_email(registration=registration, kind=kind)
+    row = OutboxEmail.objects.create(
         registration=registration,
         to_email=registration.email,
         kind=kind,
-        subject=subject,
-        body_text=body_text,
         language=registration.language,
+        **rendered,
     )
+    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
+    return row
+
+
+@transaction.atomic
+def resend_confirmation(*, registration):
+    """Queue again the email that states `registration`'s current status; return the outbox row.
+
+    The kind follows the status: confirmed → registered, waitlisted → waitlisted,
+    pending → awaiting_approval, cancelled → cancelled, rejected → rejected.
+    Side effects: queues one outbox email (see queue_email). No status or place changes.
+    """
+    kinds = {
+        Registration.Status.CONFIRMED: OutboxEmail.Kind.REGISTERED,
+        Registration.Status.WAITLISTED: OutboxEmail.Kind.WAITLISTED,
+        Registration.Status.PENDING: OutboxEmail.Kind.AWAITING_APPROVAL,
+        Registration.Status.CANCELLED: OutboxEmail.Kind.CANCELLED,
+        Registration.Status.REJECTED: OutboxEmail.Kind.REJECTED,
+    }
+    # Read the status afresh: the caller's copy may predate a promotion or cancellation.
+    registration = Registration.objects.select_related("event").get(pk=registration.pk)
+    return queue_email(registration=registration, kind=kinds[registration.status])
 
 
 @transaction.atomic
@@ -309,3 +324,60 @@ def promote_from_waitlist(*, event):
         queue_email(registration=registration, kind=OutboxEmail.Kind.PROMOTED)
         first = first or registration
     return first
+
+
+@transaction.atomic
+def send_manage_link(*, registration):
+    """Queue a "manage_link" email to `registration`'s address and return the outbox row.
+
+    Used when someone registers again with an address that is already registered: the
+    page can't say so without revealing the registration, so the email does.
+    Side effects: inserts one OutboxEmail row.
+    """
+    return queue_email(registration=registration, kind=OutboxEmail.Kind.MANAGE_LINK)
+
+
+class SessionFull(RegistrationError):
+    """A newly chosen session has no place left; nothing was changed."""
+
+
+# Answers a registrant may change after registering; the email address is not one.
+_CHANGEABLE_FIELDS = ("name", *_ANSWER_FIELDS)
+
+
+@transaction.atomic
+def change_registration(*, registration, data):
+    """Change `registration`'s answers and session choices from cleaned form `data`; return it.
+
+    Only keys present in `data` change; the email address never does. A cancelled or
+    rejected registration is returned unchanged, with no email.
+
+    A confirmed registration holds a place in each chosen session, so every newly
+    chosen session with a capacity must have a place left, else SessionFull is raised
+    and nothing changes. Pending and waitlisted registrations hold no place yet: their
+    sessions are checked for room when they are approved or promoted.
+
+    Side effects: locks the event's settings row, then the newly chosen sessions with a
+    capacity, then the registration; saves the answers and session choices; queues one
+    "changed" email.
+    """
+    settings = _locked_settings(registration.event)
+    # Read under the settings lock, which serialises every change of places for the event.
+    current = Registration.objects.get(pk=registration.pk)
+    if not current.is_active:
+        return current
+    chosen = list(data.get("sessions") or []) if "sessions" in data else None
+    if chosen is not None and current.status == Registration.Status.CONFIRMED:
+        held = set(current.sessions.values_list("pk", flat=True))
+        added = [session for session in chosen if session.pk not in held]
+        if added and not _sessions_have_room(added):
+            raise SessionFull(f"A chosen session of {settings.event} is full.")
+    registration = _locked_registration(registration)
+    changed = [field for field in _CHANGEABLE_FIELDS if data.get(field) is not None]
+    for field in changed:
+        setattr(registration, field, data[field])
+    registration.save(update_fields=[*changed, "updated"])
+    if chosen is not None:
+        registration.sessions.set(chosen)
+    queue_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
+    return registration

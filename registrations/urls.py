@@ -9,4 +9,5 @@ urlpatterns = [
     path("registrations/mine/", views.my_registrations, name="mine"),
     path("registrations/manage/<str:token>/", views.manage, name="manage"),
     path("registrations/manage/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

@@ -1,23 +1,175 @@
-"""Registration pages. Being built: each view is completed in its own step."""
+"""Registration pages. Thin: reads come from selectors, writes from services."""
 
+import copy
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from events.selectors import event_for
+from events.times import zone_label
+
+from . import selectors, services
+from .forms import RegistrationForm
+
+# The outcome of the last registration, kept in the session so the URL of the
+# "check your email" page carries neither the address nor the status.
+DONE_SESSION_KEY = "registrations_done"
 
 
+def _event_or_404(slug, user):
+    event = event_for(slug, user)
+    if event is None:
+        raise Http404
+    return event
+
+
+def _registration_or_404(token):
+    registration = selectors.registration_for_token(token)
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def _private(view):
+    """Keep pages reached by a manage token out of caches and Referer headers."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+def _closed(request, event, registration_settings, now):
+    not_yet_open = registration_settings.opens_at is not None and now < registration_settings.opens_at
+    context = {"event": event, "not_yet_open": not_yet_open}
+    if not_yet_open:
+        opens_at = registration_settings.opens_at
+        local = opens_at.astimezone(event.tz)
+        context["opens_at_text"] = (
+            f"{date_format(local, 'l j F Y, G:i')} {zone_label(event.time_zone, opens_at)}"
+        )
+    return render(request, "registrations/closed.html", context)
+
+
+def _register(request, event, form, registration_settings, now):
+    """Register from a valid `form`; return the status to show, or None after adding a form error."""
+    data = form.cleaned_data
+    user = request.user if request.user.is_authenticated else None
+    try:
+        return services.register(event=event, data=data, user=user, now=now).status
+    except services.AlreadyRegistered as exc:
+        # Show what a new registration would see; only the email to the address tells.
+        services.send_manage_link(registration=exc.registration)
+        return selectors.status_for_new_registration(
+            event, data.get("sessions") or [], registration_settings=registration_settings
+        )
+    except services.InvalidInvitationCode:
+        form.add_error("invitation_code", _("This invitation code is not valid for this event."))
+        return None
+
+
+@require_http_methods(["GET", "POST"])
 def register(request, slug):
-    raise Http404
+    event = _event_or_404(slug, request.user)
+    registration_settings = selectors.registration_settings_for(event)
+    now = timezone.now()
+    if not registration_settings.is_open(now):
+        return _closed(request, event, registration_settings, now)
+
+    form_kwargs = {"event": event, "user": request.user, "registration_settings": registration_settings}
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                status = _register(request, event, form, registration_settings, now)
+            except services.RegistrationClosed:
+                return _closed(request, event, registration_settings, timezone.now())
+            if status is not None:
+                email = form.cleaned_data["email"]
+                request.session[DONE_SESSION_KEY] = {"event": event.slug, "email": email, "status": status}
+                return redirect("registrations:register_done", slug=event.slug)
+    else:
+        form = RegistrationForm(**form_kwargs)
+    context = {"event": event, "form": form, "registration_settings": registration_settings}
+    return render(request, "registrations/register.html", context)
 
 
+@require_GET
 def register_done(request, slug):
-    raise Http404
+    event = _event_or_404(slug, request.user)
+    done = request.session.get(DONE_SESSION_KEY)
+    if not done or done.get("event") != event.slug:
+        return redirect("registrations:register", slug=event.slug)
+    context = {"event": event, "email": done["email"], "status": done["status"]}
+    return render(request, "registrations/register_done.html", context)
 
 
+@login_required
+@require_GET
 def my_registrations(request):
-    raise Http404
+    registrations = selectors.registrations_of(request.user)
+    return render(request, "registrations/my_registrations.html", {"registrations": registrations})
 
 
+def _form_user(registration, request):
+    # The token stands for the registrant: the sessions offered are those the
+    # account they registered with may see; a guest's registration gets the viewer's.
+    return registration.user if registration.user_id else request.user
+
+
+@_private
+@require_http_methods(["GET", "POST"])
 def manage(request, token):
-    raise Http404
+    registration = _registration_or_404(token)
+    event = registration.event
+    form = None
+    if registration.is_active:
+        form_kwargs = {"event": event, "user": _form_user(registration, request)}
+        # The form sets its answers on the instance while validating: give it a copy,
+        # so a form with errors doesn't show unsaved answers as the registration's.
+        instance = copy.copy(registration)
+        if request.method == "POST":
+            form = RegistrationForm(request.POST, instance=instance, **form_kwargs)
+            if form.is_valid():
+                try:
+                    services.change_registration(registration=registration, data=form.cleaned_data)
+                except services.SessionFull:
+                    form.add_error("sessions", _("A session you added is full. Choose another one."))
+                else:
+                    messages.success(
+                        request, _("Your changes are saved. We have sent you an email about them.")
+                    )
+                    return redirect("registrations:manage", token=token)
+        else:
+            form = RegistrationForm(instance=instance, **form_kwargs)
+    context = {"registration": registration, "event": event, "form": form}
+    return render(request, "registrations/manage.html", context)
 
 
+@_private
+@require_http_methods(["GET", "POST"])
 def cancel(request, token):
-    raise Http404
+    registration = _registration_or_404(token)
+    if not registration.is_active:
+        return redirect("registrations:manage", token=token)
+    if request.method == "POST":
+        registration = services.cancel_registration(registration=registration)
+        return render(request, "registrations/cancelled.html", {"registration": registration})
+    return render(request, "registrations/cancel.html", {"registration": registration})
+
+
+@require_GET
+def privacy(request):
+    return render(request, "registrations/privacy.html")

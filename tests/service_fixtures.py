@@ -8,6 +8,11 @@ tests/conftest.py imports them with `from tests.service_fixtures import *`.
   database there.
 - `redis_url`: URL of a redis-server started for the session.
 - `chromium_executable`: path of the installed Chromium, for Playwright's `executable_path`.
+- `smtp_server`: an aiosmtpd SMTP server on loopback that keeps the messages it receives.
+- `celery_worker_process`: a real `celery -A ewevents worker` subprocess using the test
+  database, the session's Redis and `smtp_server`; stopped by PID after the test.
+  Tests using it need `django_db(transaction=True)`, so the worker sees their rows.
+- `publishing_to(url)`: a context manager pointing this process's Celery app at a broker.
 
 A missing binary skips the tests that need it (the database falls back to SQLite
 with a warning), except under CI=true, where it fails the run instead.
@@ -19,12 +24,21 @@ import contextlib
 import os
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from tests import services
 
-__all__ = ["chromium_executable", "django_db_modify_db_settings", "redis_url"]
+__all__ = [
+    "celery_worker_process",
+    "chromium_executable",
+    "django_db_modify_db_settings",
+    "publishing_to",
+    "redis_url",
+    "smtp_server",
+]
 
 POSTGRES_URL_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "postgis://")
 
@@ -99,3 +113,72 @@ def chromium_executable() -> str:
     if path is None:
         missing_service("Chromium not found: no chromium or chromium-browser (apt-get install chromium)")
     return path
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[services.SmtpServer]:
+    """An SMTP server on 127.0.0.1 (aiosmtpd) collecting messages in `.messages`."""
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        missing_service("aiosmtpd is not installed: pip install -e '.[test]'")
+    server = services.start_smtp_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        missing_service("a Celery worker needs the PostgreSQL test database, not SQLite")
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    return f"postgresql://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, redis_url, smtp_server) -> Iterator[services.CeleryWorker]:
+    """A real Celery worker on the test database, the session's Redis, sending to `smtp_server`."""
+    from django.conf import settings
+
+    env = {
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis_url,
+        "EMAIL_HOST": smtp_server.host,
+        "EMAIL_PORT": str(smtp_server.port),
+        "EMAIL_USE_TLS": "false",
+        "SITE_URL": settings.SITE_URL,
+    }
+    worker = services.start_celery_worker(env, cwd=Path(settings.BASE_DIR))
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def _reset_broker_connections(app) -> None:
+    """Drop pooled broker connections so the next publish connects to the configured URL."""
+    import kombu.pools
+
+    kombu.pools.reset()  # closes and forgets every pool, so none is reused closed
+    app._pool = None
+    with contextlib.suppress(AttributeError, KeyError):
+        app.__dict__["amqp"]._producer_pool = None
+
+
+@contextlib.contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """Make this process's Celery app publish to `broker_url` instead of running tasks eagerly."""
+    from ewevents import celery_app
+
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    celery_app.conf.update(broker_url=broker_url, task_always_eager=False)
+    _reset_broker_connections(celery_app)
+    try:
+        yield
+    finally:
+        celery_app.conf.update(saved)
+        _reset_broker_connections(celery_app)

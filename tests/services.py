@@ -18,8 +18,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,3 +319,106 @@ def find_chromium() -> str | None:
         if os.access(path, os.X_OK):
             return path
     return None
+
+
+# --- SMTP (aiosmtpd) --------------------------------------------------------
+
+
+@dataclass
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it accepts, as bytes."""
+
+    host: str
+    port: int
+    messages: list[bytes]
+    controller: object
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def wait_for_messages(self, count: int = 1, timeout: float = 30.0) -> list[bytes]:
+        """Wait until at least `count` messages arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.messages)
+
+
+class _CollectingHandler:
+    def __init__(self, messages: list[bytes]):
+        self.messages = messages
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def start_smtp_server() -> SmtpServer:
+    """Start an aiosmtpd SMTP server on a free loopback port, in a thread of this process."""
+    from aiosmtpd.controller import Controller
+
+    messages: list[bytes] = []
+    port = free_port()
+    controller = Controller(_CollectingHandler(messages), hostname="127.0.0.1", port=port)
+    controller.start()
+    return SmtpServer("127.0.0.1", port, messages, controller)
+
+
+# --- Celery worker ----------------------------------------------------------
+
+
+@dataclass
+class CeleryWorker:
+    """A real `celery -A ewevents worker` subprocess, with its log in a temporary folder."""
+
+    folder: Path
+    process: subprocess.Popen
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "worker.log"
+
+    def log(self) -> str:
+        return self.log_file.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, count: int = 1, timeout: float = 30.0) -> bool:
+        """Wait until `text` occurs `count` times in the worker's log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log().count(text) >= count:
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        """Warm shutdown by PID (SIGTERM), SIGKILL if it hangs; then remove the folder."""
+        try:
+            _stop_process(self.process, signal.SIGTERM)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_celery_worker(env: dict[str, str], cwd: Path) -> CeleryWorker:
+    """Start one solo-pool worker on the default queue with `env` added to ours; wait until ready."""
+    folder = Path(tempfile.mkdtemp(prefix="test-celery-"))
+    log_file = folder / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "ewevents", "worker", "--pool=solo"]
+    command += ["--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]
+    command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
+    try:
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(
+                command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    worker = CeleryWorker(folder, process)
+    try:
+        _wait_until(lambda: " ready." in worker.log(), process, "Celery worker", log_file)
+    except BaseException:
+        worker.stop()
+        raise
+    return worker

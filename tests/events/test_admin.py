@@ -271,7 +271,8 @@ def test_event_change_page_has_partner_and_session_inlines(admin_client):
     content = response.content.decode()
 
     assert response.status_code == 200
-    assert inline_prefixes(response) == ["partners", "sessions"]
+    # registrations/admin.py adds its settings inline to the change page.
+    assert inline_prefixes(response) == ["partners", "sessions", "registration_settings"]
     assert '<input type="hidden" name="sessions-TOTAL_FORMS" value="1"' in content
     assert '<input type="hidden" name="partners-TOTAL_FORMS" value="1"' in content
     assert 'name="sessions-0-title" value="Opening plenary"' in content

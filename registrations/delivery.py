@@ -1,0 +1,116 @@
+"""Sending outbox emails: each row at most once, failures recorded on the row.
+
+A send holds the row's lock (``select_for_update(skip_locked=True)``) from the
+status check until the row is marked sent, so two tasks for one row never both
+send: the second finds it locked (and skips) or no longer pending. The one gap
+left is a crash between the SMTP server accepting the message and the commit;
+then the row is still pending and may be sent once more. That is the usual
+trade: an email may, very rarely, arrive twice, but is never lost.
+"""
+
+import datetime as dt
+import re
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import OutboxEmail
+
+DEFAULT_MAX_ATTEMPTS = 5
+# A row never tried is re-queued this long after it was written (its task was lost).
+REQUEUE_AFTER = dt.timedelta(minutes=1)
+# A row tried and still pending belongs to its task's retries, which end well within
+# this; after it the retries were lost (say, the broker went down) and the sweep resumes.
+RETRIES_LOST_AFTER = dt.timedelta(hours=1)
+REQUEUE_BATCH = 200
+
+_ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
+
+
+class TransientEmailError(Exception):
+    """Sending failed in a way that may pass (network, SMTP server); the row stays pending."""
+
+
+def max_attempts():
+    return getattr(settings, "EMAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+
+
+def describe_error(exc):
+    """The error's class and message, email addresses blanked: rows and logs keep no personal data."""
+    return _ADDRESS.sub("<address>", f"{type(exc).__name__}: {exc}")[:500]
+
+
+def build_message(row):
+    """The EmailMultiAlternatives for an outbox row: text, HTML, and the .ics as invite.ics."""
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.to_email],
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    if row.ics:
+        message.attach("invite.ics", row.ics, "text/calendar; method=PUBLISH")
+    return message
+
+
+def send_outbox_email(*, outbox_id, now=None):
+    """Send the outbox row `outbox_id` if it is still pending; return the row, or None if skipped.
+
+    Skipped: the row is gone, already sent or failed, or being sent by another task.
+
+    Side effects: sends one email; marks the row sent with sent_at, counting the
+    attempt. On an SMTP or network error, counts the attempt and stores the error
+    (without addresses) in last_error; after EMAIL_MAX_ATTEMPTS attempts marks the
+    row failed, otherwise raises TransientEmailError so the caller retries.
+    """
+    with transaction.atomic():
+        row = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=outbox_id, status=OutboxEmail.Status.PENDING)
+            .first()
+        )
+        if row is None:
+            return None
+        try:
+            build_message(row).send()
+        except (smtplib.SMTPException, OSError) as exc:
+            error = exc
+        else:
+            # Conditional, under the lock: a row is marked sent exactly once.
+            OutboxEmail.objects.filter(pk=row.pk, status=OutboxEmail.Status.PENDING).update(
+                status=OutboxEmail.Status.SENT,
+                sent_at=now or timezone.now(),
+                attempts=row.attempts + 1,
+                last_error="",
+            )
+            row.refresh_from_db()
+            return row
+        row.attempts += 1
+        row.last_error = describe_error(error)
+        if row.attempts >= max_attempts():
+            row.status = OutboxEmail.Status.FAILED
+        row.save(update_fields=["attempts", "last_error", "status"])
+    if row.status == OutboxEmail.Status.PENDING:
+        raise TransientEmailError(row.last_error) from error
+    return row
+
+
+def stale_pending_ids(*, now=None, limit=REQUEUE_BATCH):
+    """Ids of pending rows whose task seems lost, oldest first, at most `limit`.
+
+    Never tried and written more than REQUEUE_AFTER ago; or tried, still pending and
+    written more than RETRIES_LOST_AFTER ago.
+    """
+    now = now or timezone.now()
+    return list(
+        OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
+        .filter(Q(attempts=0, created__lt=now - REQUEUE_AFTER) | Q(created__lt=now - RETRIES_LOST_AFTER))
+        .order_by("created", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

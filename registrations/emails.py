@@ -1,0 +1,118 @@
+"""Rendering the emails a registration owes, from templates, in the registrant's language.
+
+Each kind of email is three templates in ``templates/registrations/email/``:
+``<kind>_subject.txt``, ``<kind>_message.txt`` and ``<kind>_message.html``.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+
+from events.calendar import event_calendar
+from events.models import SessionSpeaker
+from events.times import zoned_ranges
+
+from .models import OutboxEmail, Registration
+
+TEMPLATE_DIR = "registrations/email"
+
+# Emails that tell someone they hold a place carry the programme as an .ics file.
+CALENDAR_KINDS = {
+    OutboxEmail.Kind.REGISTERED,
+    OutboxEmail.Kind.APPROVED,
+    OutboxEmail.Kind.PROMOTED,
+    OutboxEmail.Kind.CHANGED,
+}
+
+
+def manage_url(registration):
+    """The absolute, private link to the registration's manage page."""
+    return settings.SITE_URL + reverse("registrations:manage", kwargs={"token": registration.manage_token})
+
+
+def absolute_url(path):
+    return settings.SITE_URL + path
+
+
+def _viewer(registration):
+    """Whom the email is for, for visibility: the registrant's account, or an anonymous visitor."""
+    return registration.user if registration.user_id else AnonymousUser()
+
+
+def _sessions_in_full(registration, viewer):
+    """The chosen sessions `viewer` may see in full, with speakers, ready for events.calendar.
+
+    Filtering with `in_full=True` is what keeps a restricted session's details out of
+    a guest's email, even if such a session is attached to the registration.
+    """
+    sessions = list(
+        registration.sessions.visible_to(viewer, in_full=True)
+        .select_related("event__venue")
+        .prefetch_related(
+            Prefetch(
+                "session_speakers",
+                queryset=SessionSpeaker.objects.select_related("speaker"),
+                to_attr="visible_speakers",
+            )
+        )
+        .order_by("start", "end", "pk")
+    )
+    for session in sessions:
+        session.show_details = True
+    return sessions
+
+
+def _when(zoned):
+    """'Monday 17 June 2030, 10:00–11:00 London time (BST)', in the active language."""
+    start = date_format(zoned.start, "l j F Y, G:i")
+    if zoned.spans_days:
+        return f"{start} – {date_format(zoned.end, 'l j F Y, G:i')} {zoned.label}"
+    return f"{start}–{date_format(zoned.end, 'G:i')} {zoned.label}"
+
+
+def _zones(registration):
+    """The event's zone first, then the registrant's own zone when it is set and different."""
+    return [registration.event.time_zone, registration.time_zone]
+
+
+def render_email(*, registration, kind):
+    """Render the email of `kind` for `registration`; return subject, body_text, body_html and ics.
+
+    Rendered in the registrant's language. `ics` is the text of an iCalendar file
+    holding only what the registrant may see, or "" for emails that carry none.
+    """
+    kind = OutboxEmail.Kind(kind)
+    event = registration.event
+    viewer = _viewer(registration)
+    with translation.override(registration.language or settings.LANGUAGE_CODE):
+        zones = _zones(registration)
+        sessions = _sessions_in_full(registration, viewer)
+        for session in sessions:
+            session.times = [_when(zoned) for zoned in zoned_ranges(session.start, session.end, zones)]
+        context = {
+            "registration": registration,
+            "event": event,
+            "kind": kind,
+            "status": registration.get_status_display(),
+            "manage_url": manage_url(registration),
+            "event_url": absolute_url(event.get_absolute_url()),
+            "event_times": [_when(zoned) for zoned in zoned_ranges(event.start, event.end, zones)],
+            "sessions": sessions,
+        }
+        subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+        body_text = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.txt", context)
+        body_html = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.html", context)
+        ics = ""
+        if kind in CALENDAR_KINDS and registration.status == Registration.Status.CONFIRMED:
+            ics = event_calendar(event, sessions, build_url=absolute_url).decode()
+    return {
+        # Headers must be one line, whatever the template's or the event title's whitespace.
+        "subject": " ".join(subject.split()),
+        "body_text": body_text.strip() + "\n",
+        "body_html": body_html,
+        "ics": ics,
+    }

@@ -1,0 +1,181 @@
+"""The registration form: the same class registers and, bound to a registration, edits it.
+
+It validates and lays out; registrations.services writes. Never call save().
+"""
+
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from events.models import LANGUAGE_NAMES
+
+from . import selectors
+from .models import OPTIONAL_FIELDS, FieldState, Registration
+
+NO_INTERPRETATION = "none"
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class SessionChoiceField(forms.ModelMultipleChoiceField):
+    """Sessions labelled with their time in the event's zone, title and places left."""
+
+    def __init__(self, *args, event, places_left, **kwargs):
+        self.event = event
+        self.places_left = places_left
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, session):
+        tz = self.event.tz
+        start, end = session.start.astimezone(tz), session.end.astimezone(tz)
+        when = f"{date_format(start, 'D j M')}, {date_format(start, 'G:i')}–{date_format(end, 'G:i')}"
+        label = f"{when} · {session.title}"
+        left = self.places_left.get(session.pk)
+        if left == 0:
+            return f"{label} ({gettext('full: waiting list')})"
+        if left is not None:
+            places = ngettext("%(count)d place left", "%(count)d places left", left) % {"count": left}
+            return f"{label} ({places})"
+        return label
+
+
+class RegistrationForm(forms.ModelForm):
+    privacy_consent = forms.BooleanField(required=True)
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        choices=TIME_ZONE_CHOICES,
+        help_text=_("Times in your emails are also shown in this zone."),
+    )
+    invitation_code = forms.CharField(label=_("Invitation code"), max_length=100)
+
+    class Meta:
+        model = Registration
+        fields = [
+            "name",
+            "email",
+            "organisation",
+            "role",
+            "country",
+            "attendee_type",
+            "sessions",
+            "dietary_needs",
+            "accessibility_needs",
+            "interpretation_language",
+            "participant_list_consent",
+            "language",
+            "time_zone",
+        ]
+        labels = {
+            "name": _("Full name"),
+            "email": _("Email address"),
+            "participant_list_consent": _("Show my name and organisation on the participant list"),
+        }
+        help_texts = {
+            "email": _("We send your confirmation and your private link to change or cancel here."),
+            "dietary_needs": _("Allergies or diets we should know about for meals."),
+            "accessibility_needs": _("Anything that helps you take part: access, seating, captions."),
+        }
+        widgets = {
+            "language": forms.HiddenInput,
+            "dietary_needs": forms.Textarea(attrs={"rows": 2}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, event, user, instance=None, registration_settings=None, **kwargs):
+        self.event = event
+        self.user = user
+        self.registration_settings = registration_settings or selectors.registration_settings_for(event)
+        editing = instance is not None
+        initial = kwargs.pop("initial", None) or {}
+        if not editing or not instance.time_zone:
+            initial.setdefault("time_zone", event.time_zone)
+        if not editing:
+            initial.update(self._account_initial(user))
+        initial["language"] = instance.language if editing else (get_language() or "en")
+        super().__init__(*args, instance=instance, initial=initial, **kwargs)
+
+        self.fields["sessions"] = SessionChoiceField(
+            queryset=selectors.sessions_to_choose(event, user),
+            event=event,
+            places_left=selectors.session_places_left(event),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=_("Sessions you will attend"),
+            help_text=_("Times are %(zone)s.") % {"zone": event.time_zone.replace("_", " ")},
+        )
+        self.fields["language"].required = False
+        self._set_up_interpretation()
+        self._apply_field_settings()
+        self._set_up_email(editing)
+        if editing:
+            del self.fields["privacy_consent"]
+        else:
+            self.fields["privacy_consent"].label = format_html(
+                gettext('I have read and accept the <a href="{url}" target="_blank">privacy notice</a>.'),
+                url=reverse("registrations:privacy"),
+            )
+            # timezone.js presets the select from the browser, only on a fresh form.
+            if not self.is_bound:
+                self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
+        if editing or self.registration_settings.mode != self.registration_settings.Mode.INVITATION:
+            del self.fields["invitation_code"]
+
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.add_input(
+            Submit("submit", _("Save changes") if editing else _("Register"), css_class="btn-primary")
+        )
+
+    @staticmethod
+    def _account_initial(user):
+        if not getattr(user, "is_authenticated", False):
+            return {}
+        return {
+            "name": user.get_full_name(),
+            "email": user.email,
+            "organisation": selectors.organisation_name_of(user),
+        }
+
+    def _set_up_email(self, editing):
+        # The address is the registration's identity: fixed once registered, and
+        # a logged-in person registers with their account's address.
+        field = self.fields["email"]
+        if editing or (getattr(self.user, "is_authenticated", False) and self.user.email):
+            field.disabled = True
+            field.help_text = _("To use another address, cancel and register again with it.")
+
+    def _set_up_interpretation(self):
+        languages = self.event.interpretation_languages or []
+        if not languages:
+            del self.fields["interpretation_language"]
+            return
+        choices = [("", "—"), (NO_INTERPRETATION, _("I don't need interpretation"))]
+        choices += [(code, gettext(LANGUAGE_NAMES.get(code, code))) for code in languages]
+        self.fields["interpretation_language"] = forms.ChoiceField(
+            label=_("Interpretation into"), choices=choices, required=False
+        )
+
+    def _apply_field_settings(self):
+        for name in OPTIONAL_FIELDS:
+            if name not in self.fields:
+                continue
+            state = self.registration_settings.field_state(name)
+            if state == FieldState.HIDDEN:
+                del self.fields[name]
+            else:
+                self.fields[name].required = state == FieldState.REQUIRED
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or get_language() or "en"
+
+    def clean_interpretation_language(self):
+        return self.cleaned_data.get("interpretation_language") or ""
+
+    def save(self, commit=True):
+        raise NotImplementedError("Registrations are written by registrations.services.")

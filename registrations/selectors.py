@@ -1,0 +1,120 @@
+"""Reads on registrations that depend on the viewer or the moment. None of them writes or locks."""
+
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Lower
+
+from events.models import Membership, Session
+
+from .models import Registration, RegistrationSettings
+
+
+def registration_settings_for(event):
+    """Return `event`'s RegistrationSettings, or unsaved defaults when staff have set none.
+
+    The defaults are what services.register creates on first use: open mode, open
+    now, no capacity, every optional field optional.
+    """
+    settings = RegistrationSettings.objects.filter(event=event).first()
+    if settings is None:
+        return RegistrationSettings(event=event)
+    settings.event = event
+    return settings
+
+
+def sessions_to_choose(event, user):
+    """Return the sessions of `event` that `user` may sign up for.
+
+    Only sessions `user` may see in full (guests: public ones; affiliates and staff:
+    restricted ones too), and never breaks or meals.
+    """
+    return (
+        Session.objects.visible_to(user, in_full=True)
+        .attendable()
+        .filter(event=event)
+        .order_by("start", "end", "pk")
+    )
+
+
+def session_places_left(event):
+    """Return {session pk: places left} for the sessions of `event` that have a capacity."""
+    sessions = (
+        Session.objects.filter(event=event, capacity__isnull=False)
+        .annotate(taken=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)))
+        .values_list("pk", "capacity", "taken")
+    )
+    return {pk: max(capacity - taken, 0) for pk, capacity, taken in sessions}
+
+
+def status_for_new_registration(event, sessions, *, registration_settings=None):
+    """Return the status a new registration for `event` with `sessions` would get right now.
+
+    Shown on the "check your email" page when the address is already registered: the
+    page must look exactly as it would for a new registration, so it states the status
+    a newcomer would have received at this moment (approval mode: awaiting approval;
+    a place left for the event and each chosen session: confirmed; else waitlisted).
+    It mirrors services.register but reads without locking and writes nothing, so it
+    can be off by a place under a race; the email sent to the address tells the truth.
+    """
+    settings = registration_settings or registration_settings_for(event)
+    if settings.mode == RegistrationSettings.Mode.APPROVAL:
+        return Registration.Status.PENDING
+    places_left = settings.places_left
+    if places_left is not None and places_left <= 0:
+        return Registration.Status.WAITLISTED
+    limited = [session.pk for session in sessions if session.capacity is not None]
+    if limited:
+        left = session_places_left(event)
+        if any(left.get(pk, 0) <= 0 for pk in limited):
+            return Registration.Status.WAITLISTED
+    return Registration.Status.CONFIRMED
+
+
+def organisation_name_of(user):
+    """Return the name of the first organisation `user` is a member of, or ""."""
+    membership = (
+        Membership.objects.filter(user=user, organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+        .first()
+    )
+    return membership.organisation.name if membership else ""
+
+
+def active_registration_for(event, user):
+    """Return `user`'s active registration for `event` (by account), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE_STATUSES)
+        .order_by("-created")
+        .first()
+    )
+
+
+def registration_for_token(token):
+    """Return the registration whose manage token is `token`, with its event and sessions; or None.
+
+    The token is long and random, so a lookup on the unique column is the comparison.
+    """
+    return (
+        Registration.objects.select_related("event", "event__venue", "user")
+        .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("start", "end", "pk")))
+        .filter(manage_token=token)
+        .first()
+    )
+
+
+def registrations_of(user):
+    """Return `user`'s registrations, newest event first: by account, or to a verified address of theirs."""
+    verified = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(address=Lower("email"))
+        .values("address")
+    )
+    return (
+        Registration.objects.annotate(address=Lower("email"))
+        .filter(Q(user=user) | Q(address__in=verified))
+        .select_related("event")
+        .order_by("-event__start", "-created")
+    )

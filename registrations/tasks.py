@@ -1,0 +1,68 @@
+"""Celery tasks for registrations: thin adapters around registrations.delivery."""
+
+import logging
+
+import kombu.exceptions
+import redis.exceptions
+from celery import shared_task
+from celery.exceptions import Retry
+from django.conf import settings
+
+from . import delivery
+from .delivery import TransientEmailError
+
+logger = logging.getLogger(__name__)
+
+# What publishing a task raises when the broker is down or unreachable.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
+
+
+@shared_task(
+    bind=True,
+    name="registrations.send_email",
+    autoretry_for=(TransientEmailError,),
+    # 60 s, 120 s, 240 s, ... (with jitter): rides out a short SMTP outage.
+    retry_backoff=60,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    # The row's attempt count is the real bound (EMAIL_MAX_ATTEMPTS); this is a backstop.
+    max_retries=getattr(settings, "EMAIL_MAX_ATTEMPTS", delivery.DEFAULT_MAX_ATTEMPTS),
+)
+def task_send_email(self, *, outbox_id):
+    """Send the outbox row `outbox_id` unless it is gone, sent, failed or being sent."""
+    row = delivery.send_outbox_email(outbox_id=outbox_id)
+    return row.status if row is not None else None
+
+
+def queue_send_email(*, outbox_id):
+    """Queue task_send_email for a row; if the broker is down, log it and leave the row to the sweep.
+
+    Called from transaction.on_commit: raising here would turn a stored registration
+    into an error page.
+    """
+    try:
+        task_send_email.delay(outbox_id=outbox_id)
+    except BROKER_ERRORS as exc:
+        # The class only: a broker error needs no detail here, and the row holds none to leak.
+        logger.warning(
+            "Could not queue outbox email %s (%s); the sweep will queue it.", outbox_id, type(exc).__name__
+        )
+        return False
+    except (Retry, TransientEmailError):
+        # Only when tasks run eagerly (no broker): the attempt is recorded on the row.
+        logger.warning("Sending outbox email %s failed; it stays pending.", outbox_id)
+        return False
+    return True
+
+
+@shared_task(name="registrations.requeue_pending_emails")
+def task_requeue_pending_emails():
+    """Queue task_send_email again for pending rows whose task seems lost; return how many.
+
+    Run every minute by Celery beat (CELERY_BEAT_SCHEDULE). Bounded per run.
+    """
+    ids = delivery.stale_pending_ids()
+    queued = sum(queue_send_email(outbox_id=outbox_id) for outbox_id in ids)
+    if ids:
+        logger.info("Re-queued %s of %s pending outbox emails.", queued, len(ids))
+    return queued

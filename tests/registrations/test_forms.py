@@ -1,0 +1,172 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from registrations.forms import RegistrationForm
+from registrations.models import Registration, RegistrationSettings
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**extra):
+    return {
+        "name": "Ana Guest",
+        "email": "ana@example.com",
+        "time_zone": "Europe/Brussels",
+        "language": "en",
+        "privacy_consent": "on",
+        **extra,
+    }
+
+
+def guest_form(event, data=None, **kwargs):
+    return RegistrationForm(data, event=event, user=AnonymousUser(), **kwargs)
+
+
+def test_guest_cannot_choose_restricted_session(conference_with_mixed_sessions):
+    c = conference_with_mixed_sessions
+
+    form = guest_form(c.event, form_data(sessions=[c.public.pk, c.teaser.pk]))
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["sessions"]
+    assert "Select a valid choice" in form.errors["sessions"][0]
+    assert Registration.objects.count() == 0
+
+
+def test_guest_is_offered_only_public_attendable_sessions(conference_with_mixed_sessions):
+    c = conference_with_mixed_sessions
+
+    form = guest_form(c.event)
+
+    assert list(form.fields["sessions"].queryset) == [c.public]
+
+
+def test_affiliate_may_choose_restricted_sessions_but_not_breaks(
+    conference_with_mixed_sessions, affiliate_user
+):
+    c = conference_with_mixed_sessions
+
+    form = RegistrationForm(
+        form_data(sessions=[c.public.pk, c.teaser.pk, c.hidden.pk]), event=c.event, user=affiliate_user
+    )
+
+    assert form.is_valid(), form.errors
+    assert list(form.cleaned_data["sessions"]) == [c.public, c.teaser, c.hidden]
+    assert c.coffee not in form.fields["sessions"].queryset
+
+
+def test_break_id_posted_is_refused(conference_with_mixed_sessions, affiliate_user):
+    c = conference_with_mixed_sessions
+
+    form = RegistrationForm(form_data(sessions=[c.coffee.pk]), event=c.event, user=affiliate_user)
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["sessions"]
+
+
+def test_session_labels_show_time_in_event_zone_and_places_left():
+    event = factories.EventFactory()
+    session = factories.SessionFactory(event=event, title="Panel", capacity=5)
+    factories.RegistrationFactory(event=event).sessions.add(session)
+
+    form = guest_form(event)
+
+    [(_, label)] = list(form.fields["sessions"].choices)
+    assert label == "Wed 6 Nov, 9:00–10:30 · Panel (4 places left)"
+
+
+def test_hidden_fields_are_removed_and_required_ones_required():
+    event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(
+        event=event, field_settings={"organisation": "required", "dietary_needs": "hidden"}
+    )
+
+    form = guest_form(event, form_data())
+
+    assert "dietary_needs" not in form.fields
+    assert not form.is_valid()
+    assert list(form.errors) == ["organisation"]
+
+
+def test_privacy_consent_is_required_and_links_the_notice():
+    event = factories.EventFactory()
+
+    form = guest_form(event, form_data(privacy_consent=""))
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["privacy_consent"]
+    assert 'href="/privacy/"' in str(form.fields["privacy_consent"].label)
+
+
+def test_invitation_code_field_only_in_invitation_mode():
+    open_event = factories.EventFactory()
+    invitation_event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(
+        event=invitation_event, mode=RegistrationSettings.Mode.INVITATION, invitation_code="EW-2030"
+    )
+
+    assert "invitation_code" not in guest_form(open_event).fields
+    form = guest_form(invitation_event, form_data())
+    assert not form.is_valid()
+    assert list(form.errors) == ["invitation_code"]
+
+
+def test_interpretation_choices_come_from_the_event():
+    event = factories.EventFactory(interpretation_languages=["fr", "es"])
+
+    form = guest_form(event)
+
+    assert [code for code, _ in form.fields["interpretation_language"].choices] == ["", "none", "fr", "es"]
+    assert "interpretation_language" not in guest_form(factories.EventFactory()).fields
+
+
+def test_time_zone_defaults_to_event_zone_and_is_preset_by_browser_script():
+    event = factories.WebinarFactory()
+
+    form = guest_form(event)
+
+    assert form["time_zone"].initial == "Europe/London"
+    assert "data-browser-time-zone" in str(form["time_zone"])
+
+
+def test_affiliate_form_is_prefilled_and_email_is_read_only():
+    membership = factories.MembershipFactory(
+        organisation__name="Union of Workers", user__first_name="Ana", user__last_name="Silva"
+    )
+    user = membership.user
+    event = factories.EventFactory()
+
+    form = RegistrationForm(
+        form_data(email="someone-else@example.com", name="Ana Silva"), event=event, user=user
+    )
+
+    assert form["name"].initial == "Ana Silva"
+    assert form["organisation"].initial == "Union of Workers"
+    assert form.fields["email"].disabled
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["email"] == user.email
+
+
+def test_edit_form_keeps_email_and_drops_consent_and_code():
+    event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(
+        event=event, mode=RegistrationSettings.Mode.INVITATION, invitation_code="EW-2030"
+    )
+    registration = factories.RegistrationFactory(event=event, email="ana@example.com")
+
+    form = guest_form(event, form_data(email="other@example.com", privacy_consent=""), instance=registration)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["email"] == "ana@example.com"
+    assert "privacy_consent" not in form.fields
+    assert "invitation_code" not in form.fields
+
+
+def test_form_never_saves():
+    form = guest_form(factories.EventFactory(), form_data())
+    assert form.is_valid()
+
+    with pytest.raises(NotImplementedError):
+        form.save()
+    assert Registration.objects.count() == 0
