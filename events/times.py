@@ -15,6 +15,10 @@ def zone_city(zone_name):
 def zone_label(zone_name, at):
     """A label for the zone as it is at the instant `at`, e.g. 'Brussels time (CET)'."""
     local = at.astimezone(zoneinfo.ZoneInfo(zone_name))
+    if "/" not in zone_name or zone_name.startswith("Etc/"):
+        # UTC, GMT, Etc/GMT+3: no city to name, the abbreviation or offset says it all.
+        name = local.tzname() or zone_name
+        return f"UTC{local.strftime('%z')}" if name.startswith(("+", "-")) else name
     abbreviation = local.tzname()
     city = zone_city(zone_name)
     if abbreviation and not abbreviation.startswith(("+", "-")):

@@ -126,3 +126,10 @@ def test_seed_programme_page_shows_every_item_with_its_seed_times_in_order(clien
     positions = [text.find(item) for item in items]
     assert -1 not in positions, [item for item, at in zip(items, positions, strict=True) if at == -1]
     assert positions == sorted(positions)
+
+
+def test_zone_label_without_a_city():
+    at = dt.datetime(2020, 6, 17, 9, 0, tzinfo=dt.UTC)
+
+    assert zone_label("UTC", at) == "UTC"
+    assert zone_label("Etc/GMT+3", at) == "UTC-0300"
