@@ -18,9 +18,11 @@ from .models import (
     Session,
     SessionSpeaker,
     Speaker,
+    Topic,
     Venue,
     WebinarSeries,
 )
+from .services import record_time_change
 
 
 def _zone_or_none(name):
@@ -59,6 +61,33 @@ class EventZoneMixin:
         return response
 
 
+class TimeChangeMixin:
+    """Raise the calendar SEQUENCE of events and sessions whose times staff change.
+
+    The old times are read from the database before the save; the admin's
+    changeform_view runs all of this in one transaction.
+    """
+
+    def save_model(self, request, obj, form, change):
+        old_start, old_end = _stored_times(type(obj), [obj.pk] if change else []).get(obj.pk, (None, None))
+        super().save_model(request, obj, form, change)
+        if record_time_change(instance=obj, old_start=old_start, old_end=old_end):
+            self.time_changed(request, obj)
+
+    def time_changed(self, request, instance):
+        """Called once per saved event or session whose start or end moved. A hook for subclasses."""
+
+
+def _stored_times(model, pks):
+    pks = [pk for pk in pks if pk is not None]
+    if not pks:
+        return {}
+    return {
+        pk: (start, end)
+        for pk, start, end in model.objects.filter(pk__in=pks).values_list("pk", "start", "end")
+    }
+
+
 class EventPartnerInline(admin.TabularInline):
     model = EventPartner
     extra = 0
@@ -79,7 +108,7 @@ class SessionSpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(EventZoneMixin, admin.ModelAdmin):
+class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
     form = EventAdminForm
     list_display = ["title", "kind", "status", "local_start", "venue", "series", "session_count"]
     list_filter = ["status", "kind", "series", "time_zone"]
@@ -88,14 +117,27 @@ class EventAdmin(EventZoneMixin, admin.ModelAdmin):
     date_hierarchy = "start"
     list_select_related = ["venue", "series"]
     autocomplete_fields = ["venue", "series"]
+    filter_horizontal = ["topics"]
     inlines = [EventPartnerInline, SessionInline]
     fieldsets = [
-        (None, {"fields": ["title", "subtitle", "slug", "kind", "status", "series"]}),
+        (None, {"fields": ["title", "subtitle", "slug", "kind", "status", "series", "topics"]}),
         (_("When and where"), {"fields": ["time_zone", "start", "end", "secondary_time_zones", "venue"]}),
         (_("Texts"), {"fields": ["summary", "highlights", "description", "practical_information"]}),
         (_("Languages"), {"fields": ["language", "interpretation_languages"]}),
+        (_("Online"), {"fields": ["join_url", "reminder_offsets"]}),
         (_("After the event"), {"fields": ["recording_url"]}),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Session:
+            return super().save_formset(request, form, formset, change)
+        old_times = _stored_times(Session, [inline.instance.pk for inline in formset.initial_forms])
+        super().save_formset(request, form, formset, change)
+        for session, _fields in formset.changed_objects:
+            old_start, old_end = old_times.get(session.pk, (None, None))
+            if record_time_change(instance=session, old_start=old_start, old_end=old_end):
+                self.time_changed(request, session)
+        return None
 
     def event_zone(self, request, object_id):
         if request.method == "POST":
@@ -118,7 +160,7 @@ class EventAdmin(EventZoneMixin, admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(EventZoneMixin, admin.ModelAdmin):
+class SessionAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = ["title", "event", "kind", "local_start", "local_end", "visibility"]
     list_filter = ["visibility", "kind", "event"]
@@ -153,6 +195,13 @@ class SessionAdmin(EventZoneMixin, admin.ModelAdmin):
 class SpeakerAdmin(admin.ModelAdmin):
     list_display = ["name", "role", "organisation"]
     search_fields = ["name", "organisation", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 

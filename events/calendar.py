@@ -1,4 +1,9 @@
-"""iCalendar (RFC 5545) files for events and sessions, holding only what the viewer may see."""
+"""iCalendar (RFC 5545) files for events and sessions, holding only what the viewer may see.
+
+Nothing here ever writes an event's join link: these files and feeds are public.
+"""
+
+import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
@@ -7,12 +12,16 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 
-def _calendar(name):
+def _calendar(name, *, refresh=False):
     calendar = Calendar()
     calendar.add("prodid", "-//ewevents//Programme//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
+    if refresh:
+        # How often subscribed calendar apps should fetch a feed again (RFC 7986 and Apple/Google).
+        calendar.add("refresh-interval", dt.timedelta(hours=6), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT6H")
     return calendar
 
 
@@ -25,10 +34,11 @@ def _location(event, room=""):
     return ", ".join(part.strip() for part in parts if part and part.strip())
 
 
-def _entry(*, uid, title, start, end, tz, url, description, location):
+def _entry(*, uid, title, start, end, tz, url, description, location, sequence=0):
     entry = CalendarEvent()
     entry.add("uid", uid)
     entry.add("dtstamp", timezone.now())
+    entry.add("sequence", sequence)
     entry.add("dtstart", start.astimezone(tz))
     entry.add("dtend", end.astimezone(tz))
     entry.add("summary", title)
@@ -59,6 +69,7 @@ def session_entry(session, *, build_url):
         url=build_url(session.get_absolute_url()),
         description=description,
         location=_location(event, session.room if session.show_details else ""),
+        sequence=session.sequence,
     )
 
 
@@ -72,12 +83,16 @@ def event_entry(event, *, build_url):
         url=build_url(event.get_absolute_url()),
         description=event.summary,
         location=_location(event),
+        sequence=event.sequence,
     )
 
 
-def event_calendar(event, sessions, *, build_url):
-    """The event's programme as listed for the viewer, or the event itself if it has none."""
-    calendar = _calendar(event.title)
+def event_calendar(event, sessions, *, build_url, feed=False):
+    """The event's programme as listed for the viewer, or the event itself if it has none.
+
+    With `feed`, the calendar asks subscribed apps to refresh it now and then.
+    """
+    calendar = _calendar(event.title, refresh=feed)
     entries = [session_entry(session, build_url=build_url) for session in sessions]
     for entry in entries or [event_entry(event, build_url=build_url)]:
         calendar.add_component(entry)
@@ -88,5 +103,14 @@ def event_calendar(event, sessions, *, build_url):
 def session_calendar(session, *, build_url):
     calendar = _calendar(session.title)
     calendar.add_component(session_entry(session, build_url=build_url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def series_calendar(series, webinars, *, build_url):
+    """A subscribable feed of `series`: one entry per webinar in `webinars`, public details only."""
+    calendar = _calendar(series.title, refresh=True)
+    for webinar in webinars:
+        calendar.add_component(event_entry(webinar, build_url=build_url))
     calendar.add_missing_timezones()
     return calendar.to_ical()

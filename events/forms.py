@@ -7,7 +7,7 @@ from django.conf.global_settings import LANGUAGES
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, Session, WebinarSeries
+from .models import Event, Session, WebinarSeries, default_reminder_offsets
 
 
 class TimeZoneListField(forms.CharField):
@@ -31,6 +31,24 @@ class TimeZoneListField(forms.CharField):
         return names
 
 
+class MinutesListField(forms.CharField):
+    """Whole minutes separated by commas, e.g. '1440, 60' for a day and an hour before."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(minutes) for minutes in value)
+        return value
+
+    def to_python(self, value):
+        parts = [part.strip() for part in (value or "").split(",") if part.strip()]
+        if not all(part.isdigit() and int(part) > 0 for part in parts):
+            raise forms.ValidationError(
+                _("Enter whole numbers of minutes greater than zero, separated by commas, e.g. 1440, 60.")
+            )
+        # Largest first, each once: the order reminders go out in.
+        return sorted({int(part) for part in parts}, reverse=True)
+
+
 def _language_field(**kwargs):
     return forms.MultipleChoiceField(
         choices=LANGUAGES,
@@ -47,13 +65,24 @@ class EventAdminForm(forms.ModelForm):
         help_text=_("Zone names separated by commas, e.g. Europe/Amsterdam."),
     )
     interpretation_languages = _language_field(label=_("Interpretation into"))
+    reminder_offsets = MinutesListField(
+        label=_("Reminders"),
+        required=False,
+        # A declared field loses the model default a generated one would show on the add page.
+        initial=default_reminder_offsets,
+        help_text=_(
+            "Minutes before the start at which confirmed registrants get a reminder, separated by "
+            "commas: 1440, 60 is a day and an hour before. Leave empty for no reminders."
+        ),
+    )
 
     class Meta:
         model = Event
         fields = [
-            *["title", "subtitle", "slug", "kind", "status", "series", "time_zone", "start", "end"],
-            *["secondary_time_zones", "venue", "summary", "highlights", "description"],
-            *["practical_information", "language", "interpretation_languages", "recording_url"],
+            *["title", "subtitle", "slug", "kind", "status", "series", "topics", "time_zone", "start"],
+            *["end", "secondary_time_zones", "venue", "summary", "highlights", "description"],
+            *["practical_information", "language", "interpretation_languages", "join_url"],
+            *["reminder_offsets", "recording_url"],
         ]
 
 

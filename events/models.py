@@ -29,6 +29,18 @@ def validate_time_zones(values):
         validate_time_zone(value)
 
 
+def default_reminder_offsets():
+    """A day and an hour before the start, in minutes."""
+    return [24 * 60, 60]
+
+
+def validate_reminder_offsets(values):
+    if not isinstance(values, list) or not all(
+        isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in values
+    ):
+        raise ValidationError(_("Enter whole numbers of minutes greater than zero."))
+
+
 def validate_languages(values):
     for value in values or []:
         if value not in LANGUAGE_NAMES:
@@ -138,6 +150,21 @@ class WebinarSeries(models.Model):
         return reverse("events:series_detail", kwargs={"slug": self.slug})
 
 
+class Topic(models.Model):
+    """A subject webinars are filed under, to filter a series by."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+
 class Venue(models.Model):
     name = models.CharField(_("name"), max_length=200)
     address = models.TextField(_("address"), blank=True)
@@ -212,6 +239,22 @@ class Event(models.Model):
         help_text=_("Languages of simultaneous interpretation."),
     )
     recording_url = models.URLField(_("recording link"), blank=True)
+    join_url = models.URLField(
+        _("join link"),
+        blank=True,
+        help_text=_("Given only to confirmed registrants; never shown on public pages."),
+    )
+    reminder_offsets = models.JSONField(
+        _("reminders"),
+        default=default_reminder_offsets,
+        blank=True,
+        validators=[validate_reminder_offsets],
+        help_text=_("Minutes before the start at which registrants are reminded."),
+    )
+    topics = models.ManyToManyField(Topic, related_name="events", verbose_name=_("topics"), blank=True)
+    # Raised by events.services.record_time_change; calendar apps replace an entry
+    # with the same UID only when its SEQUENCE is higher.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -244,6 +287,11 @@ class Event(models.Model):
     @property
     def is_online(self):
         return self.kind == self.Kind.WEBINAR
+
+    @property
+    def time_zones(self):
+        """The organiser's zone, then the secondary ones: every zone its times are shown in."""
+        return [self.time_zone, *(zone for zone in self.secondary_time_zones if zone != self.time_zone)]
 
     @property
     def is_past(self):
@@ -354,6 +402,8 @@ class Session(models.Model):
     speakers = models.ManyToManyField(
         Speaker, through="SessionSpeaker", related_name="sessions", verbose_name=_("speakers"), blank=True
     )
+    # See Event.sequence.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
 
     objects = SessionQuerySet.as_manager()
 

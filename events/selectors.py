@@ -1,10 +1,12 @@
 """Reads that depend on the viewer. Each returns rows already prefetched for its page."""
 
 import itertools
+from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
-from .models import Event, Session, SessionSpeaker, Speaker
+from .models import Event, Session, SessionSpeaker, Speaker, Topic
 
 
 def _speakers_of_sessions_in_full(user):
@@ -99,5 +101,74 @@ def past_events_for(user, *, now=None):
 
 def series_webinars_for(series, user, *, now=None):
     """Return (upcoming, past) webinars of `series` that `user` may open."""
-    webinars = Event.objects.visible_to(user).filter(series=series).select_related("series")
-    return list(webinars.upcoming(now)), list(webinars.past(now))
+    page = series_page_for(series, user, now=now)
+    return page.upcoming, page.past
+
+
+SEARCHED_FIELDS = ["title", "subtitle", "summary", "highlights", "description"]
+
+
+@dataclass
+class SeriesPage:
+    upcoming: list
+    past: list
+    topics: list
+    topic: Topic | None = None
+    query: str = ""
+    unknown_topic: bool = False
+    filtered: bool = field(init=False)
+
+    def __post_init__(self):
+        self.filtered = bool(self.topic or self.query or self.unknown_topic)
+
+
+def series_page_for(series, user, *, topic_slug="", query="", now=None):
+    """Return the webinars of `series` that `user` may open, filtered by topic and a search.
+
+    Upcoming ones come first (soonest first), then past ones (latest first). Each
+    webinar carries `topic_list`; `topics` are those of all the series' webinars
+    `user` may open, for the filter. Three queries whatever the number of webinars:
+    the series is passed in, the webinars, and one read of the webinar-topic links
+    that serves both the filter and each webinar's topics.
+    """
+    now = now or timezone.now()
+    in_series = Event.objects.visible_to(user).filter(series=series)
+    links = list(
+        Event.topics.through.objects.filter(event__in=in_series)
+        .select_related("topic")
+        .order_by("topic__name", "topic__pk")
+    )
+    topics = list({link.topic.pk: link.topic for link in links}.values())
+    topic = next((topic for topic in topics if topic.slug == topic_slug), None) if topic_slug else None
+
+    webinars = in_series.select_related("series").order_by("start", "pk")
+    if topic_slug:
+        webinars = webinars.filter(topics=topic) if topic else webinars.none()
+    query = query.strip()
+    if query:
+        matches = Q()
+        for name in SEARCHED_FIELDS:
+            matches |= Q(**{f"{name}__icontains": query})
+        webinars = webinars.filter(matches)
+    webinars = list(webinars)
+
+    topics_by_event = {}
+    for link in links:
+        topics_by_event.setdefault(link.event_id, []).append(link.topic)
+    for webinar in webinars:
+        webinar.topic_list = topics_by_event.get(webinar.pk, [])
+    return SeriesPage(
+        upcoming=[webinar for webinar in webinars if webinar.end >= now],
+        past=[webinar for webinar in reversed(webinars) if webinar.end < now],
+        topics=topics,
+        topic=topic,
+        query=query,
+        unknown_topic=bool(topic_slug) and topic is None,
+    )
+
+
+def series_feed_webinars(series, user):
+    """Return the webinars of `series` that `user` may open, in order, for a calendar feed."""
+    return (
+        Event.objects.visible_to(user).filter(series=series).select_related("venue").order_by("start", "pk")
+    )

@@ -10,7 +10,9 @@ urlpatterns = [
     path("events/<slug:slug>/programme/", views.programme_print, name="programme_print"),
     path("events/<slug:slug>/speakers/", views.speakers, name="speakers"),
     path("events/<slug:slug>/calendar.ics", views.event_ics, name="event_ics"),
+    path("events/<slug:slug>/feed.ics", views.event_feed, name="event_feed"),
     path("events/<slug:slug>/sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("events/<slug:slug>/sessions/<int:pk>/calendar.ics", views.session_ics, name="session_ics"),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
+    path("series/<slug:slug>/calendar.ics", views.series_feed, name="series_feed"),
 ]

@@ -1,12 +1,13 @@
 """Public pages of events, programmes, speakers and webinar series. Thin: reads come from selectors."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from . import selectors
-from .calendar import event_calendar, session_calendar
+from .calendar import event_calendar, series_calendar, session_calendar
 from .models import WebinarSeries
 from .times import zoned_ranges
 
@@ -30,6 +31,16 @@ def _ics_response(content, filename):
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
     return response
+
+
+def _feed_response(content):
+    # Inline, not an attachment: calendar apps subscribe to this address.
+    return HttpResponse(content, content_type="text/calendar; charset=utf-8")
+
+
+def _feed_reader():
+    """Public feeds are read by calendar apps, which are anonymous, whoever asks for them."""
+    return AnonymousUser()
 
 
 @require_GET
@@ -59,6 +70,8 @@ def event_detail(request, slug):
         "event": event,
         "days": selectors.programme_days(event, sessions),
         "zoned_times": zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones]),
+        # Topics are a webinar's; a conference page keeps its query count.
+        "topics": list(event.topics.all()) if event.is_online else [],
     }
     return render(request, "events/event_detail.html", context)
 
@@ -87,9 +100,26 @@ def speakers(request, slug):
 @require_GET
 def series_detail(request, slug):
     series = get_object_or_404(WebinarSeries, slug=slug)
-    upcoming, past = selectors.series_webinars_for(series, request.user)
-    context = {"series": series, "upcoming": upcoming, "past": past}
+    page = selectors.series_page_for(
+        series, request.user, topic_slug=request.GET.get("topic", ""), query=request.GET.get("q", "")
+    )
+    context = {"series": series, "page": page, "upcoming": page.upcoming, "past": page.past}
     return render(request, "events/series_detail.html", context)
+
+
+@require_GET
+def series_feed(request, slug):
+    series = get_object_or_404(WebinarSeries, slug=slug)
+    webinars = selectors.series_feed_webinars(series, _feed_reader())
+    return _feed_response(series_calendar(series, webinars, build_url=request.build_absolute_uri))
+
+
+@require_GET
+def event_feed(request, slug):
+    reader = _feed_reader()
+    event = _event_or_404(slug, reader)
+    sessions = selectors.programme_for(event, reader)
+    return _feed_response(event_calendar(event, sessions, build_url=request.build_absolute_uri, feed=True))
 
 
 @require_GET

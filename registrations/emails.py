@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 
 from events.calendar import event_calendar
 from events.models import SessionSpeaker
@@ -32,6 +33,12 @@ CALENDAR_KINDS = {
 def manage_url(registration):
     """The absolute, private link to the registration's manage page."""
     return settings.SITE_URL + reverse("registrations:manage", kwargs={"token": registration.manage_token})
+
+
+def invitation_url(invitation):
+    """The absolute, personal link to register with `invitation`."""
+    path = reverse("registrations:register", kwargs={"slug": invitation.event.slug})
+    return f"{settings.SITE_URL}{path}?{urlencode({'invitation': invitation.token})}"
 
 
 def absolute_url(path):
@@ -115,4 +122,33 @@ def render_email(*, registration, kind):
         "body_text": body_text.strip() + "\n",
         "body_html": body_html,
         "ics": ics,
+    }
+
+
+def render_invitation_email(*, invitation):
+    """Render the "invitation" email with `invitation`'s personal link; return it as render_email does.
+
+    There is no registration yet, so it is rendered in the event's language and its
+    times are in the event's zone only. It carries no .ics: the invitation holds no place.
+    """
+    kind = OutboxEmail.Kind.INVITATION
+    event = invitation.event
+    with translation.override(event.language or settings.LANGUAGE_CODE):
+        times = zoned_ranges(event.start, event.end, [event.time_zone])
+        context = {
+            "invitation": invitation,
+            "event": event,
+            "kind": kind,
+            "invitation_url": invitation_url(invitation),
+            "event_url": absolute_url(event.get_absolute_url()),
+            "event_times": [_when(zoned) for zoned in times],
+        }
+        subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+        body_text = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.txt", context)
+        body_html = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.html", context)
+    return {
+        "subject": " ".join(subject.split()),
+        "body_text": body_text.strip() + "\n",
+        "body_html": body_html,
+        "ics": "",
     }

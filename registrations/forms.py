@@ -53,6 +53,8 @@ class RegistrationForm(forms.ModelForm):
         help_text=_("Times in your emails are also shown in this zone."),
     )
     invitation_code = forms.CharField(label=_("Invitation code"), max_length=100)
+    # Carries the personal invitation's token from the link's ?invitation= through the POST.
+    invitation_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Registration
@@ -87,9 +89,13 @@ class RegistrationForm(forms.ModelForm):
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, event, user, instance=None, registration_settings=None, **kwargs):
+    def __init__(
+        self, *args, event, user, instance=None, registration_settings=None, invitation=None, **kwargs
+    ):
+        """`invitation`: in guest-list mode, the Invitation whose personal link was opened."""
         self.event = event
         self.user = user
+        self.invitation = invitation
         self.registration_settings = registration_settings or selectors.registration_settings_for(event)
         editing = instance is not None
         initial = kwargs.pop("initial", None) or {}
@@ -97,6 +103,8 @@ class RegistrationForm(forms.ModelForm):
             initial.setdefault("time_zone", event.time_zone)
         if not editing:
             initial.update(self._account_initial(user))
+        if invitation is not None:
+            initial.update(name=invitation.name, email=invitation.email, invitation_token=invitation.token)
         initial["language"] = instance.language if editing else (get_language() or "en")
         super().__init__(*args, instance=instance, initial=initial, **kwargs)
 
@@ -125,6 +133,8 @@ class RegistrationForm(forms.ModelForm):
                 self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
         if editing or self.registration_settings.mode != self.registration_settings.Mode.INVITATION:
             del self.fields["invitation_code"]
+        if invitation is None:
+            del self.fields["invitation_token"]
 
         self.helper = FormHelper()
         self.helper.form_method = "post"
@@ -146,7 +156,11 @@ class RegistrationForm(forms.ModelForm):
         # The address is the registration's identity: fixed once registered, and
         # a logged-in person registers with their account's address.
         field = self.fields["email"]
-        if editing or (getattr(self.user, "is_authenticated", False) and self.user.email):
+        if self.invitation is not None:
+            # A disabled field ignores what is posted: the invitation's address is used.
+            field.disabled = True
+            field.help_text = _("Your invitation is for this address.")
+        elif editing or (getattr(self.user, "is_authenticated", False) and self.user.email):
             field.disabled = True
             field.help_text = _("To use another address, cancel and register again with it.")
 
@@ -170,6 +184,10 @@ class RegistrationForm(forms.ModelForm):
                 del self.fields[name]
             else:
                 self.fields[name].required = state == FieldState.REQUIRED
+
+    def clean_invitation_token(self):
+        # The view found the invitation from the posted token or the link; that one counts.
+        return self.invitation.token
 
     def clean_language(self):
         return self.cleaned_data.get("language") or get_language() or "en"

@@ -52,6 +52,7 @@ class RegistrationSettings(models.Model):
         OPEN = "open", _("Open")
         APPROVAL = "approval", _("Requires staff approval")
         INVITATION = "invitation", _("Invitation code")
+        GUEST_LIST = "guest_list", _("Personal invitation links (guest list)")
 
     event = models.OneToOneField(
         Event, on_delete=models.CASCADE, related_name="registration_settings", verbose_name=_("event")
@@ -210,6 +211,55 @@ class Registration(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+def new_invitation_token():
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """One person on an event's guest list, with the personal link they register through.
+
+    Used in guest-list mode (RegistrationSettings.Mode.GUEST_LIST). Write it only
+    through registrations.services, which import the list, send the links and link
+    the registration made with one.
+    """
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("event")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    token = models.CharField(
+        _("invitation token"), max_length=64, unique=True, default=new_invitation_token, editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
+    # The latest registration made with the link; a cancelled one leaves the link usable again.
+    registration = models.OneToOneField(
+        Registration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("registration"),
+    )
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "event",
+                name="one_invitation_per_email",
+                violation_error_message=_("This email is already on the guest list of this event."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}> – {self.event}"
+
+
 class OutboxEmail(models.Model):
     """One email owed, written in the same transaction as the change it reports."""
 
@@ -225,6 +275,8 @@ class OutboxEmail(models.Model):
         # Sent when someone registers again with an address already registered:
         # the page can't say so (it would reveal the registration), the email can.
         MANAGE_LINK = "manage_link", _("Manage link for a repeated registration")
+        # Sent to someone on a guest list, before any registration exists.
+        INVITATION = "invitation", _("Personal invitation")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -238,6 +290,14 @@ class OutboxEmail(models.Model):
         blank=True,
         related_name="emails",
         verbose_name=_("registration"),
+    )
+    invitation = models.ForeignKey(
+        "Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("invitation"),
     )
     to_email = models.EmailField(_("to"))
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)

@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 
 from events.models import Membership, Session
 
-from .models import Registration, RegistrationSettings
+from .models import Invitation, Registration, RegistrationSettings
 
 
 def registration_settings_for(event):
@@ -118,3 +118,10 @@ def registrations_of(user):
         .select_related("event")
         .order_by("-event__start", "-created")
     )
+
+
+def invitation_for(event, token):
+    """Return the Invitation of `event` with `token`, or None; another event's token finds none."""
+    if not token:
+        return None
+    return Invitation.objects.filter(event=event, token=token).select_related("registration").first()

@@ -6,16 +6,21 @@ change of places for one event, which is what makes the counts hold under concur
 """
 
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from events.models import Session
 
 from . import emails, tasks
-from .models import OutboxEmail, Registration, RegistrationSettings
+from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
 
 DEFAULT_PRIVACY_NOTICE_VERSION = "1"
 
@@ -43,7 +48,11 @@ class RegistrationClosed(RegistrationError):
 
 
 class InvalidInvitationCode(RegistrationError):
-    """The event takes registrations by invitation code and the code given is wrong."""
+    """The invitation code given is wrong, or in guest-list mode the personal invitation token.
+
+    A token is wrong when no invitation of this event has it: absent, mistyped,
+    deleted, or another event's.
+    """
 
 
 class AlreadyRegistered(RegistrationError):
@@ -114,6 +123,25 @@ def _locked_registration(registration):
     return Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
 
 
+def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invitation=None):
+    """Write one pending outbox row holding the `rendered` email, in the caller's transaction.
+
+    Side effects: inserts an OutboxEmail row; once the transaction commits, queues
+    registrations.send_email for it. If the broker can't be reached the row stays
+    pending and the periodic sweep queues it later.
+    """
+    row = OutboxEmail.objects.create(
+        registration=registration,
+        invitation=invitation,
+        to_email=to_email,
+        kind=kind,
+        language=language,
+        **rendered,
+    )
+    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
+    return row
+
+
 def queue_email(*, registration, kind):
     """Write one pending outbox row of `kind` to the registrant, in the caller's transaction.
 
@@ -124,16 +152,13 @@ def queue_email(*, registration, kind):
     registrations.send_email for it. If the broker can't be reached the row stays
     pending and the periodic sweep queues it later.
     """
-    rendered = emails.render_email(registration=registration, kind=kind)
-    row = OutboxEmail.objects.create(
-        registration=registration,
+    return _queue_outbox(
         to_email=registration.email,
         kind=kind,
+        rendered=emails.render_email(registration=registration, kind=kind),
         language=registration.language,
-        **rendered,
+        registration=registration,
     )
-    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
-    return row
 
 
 @transaction.atomic
@@ -161,7 +186,9 @@ def register(*, event, data, user=None, now=None):
     """Register someone for `event` from cleaned form `data` and return the Registration.
 
     `data` holds name, email, sessions (a list of Session) and optional answers; in
-    invitation mode also invitation_code.
+    invitation mode also invitation_code. In guest-list mode it holds invitation_token,
+    the token of one of the event's invitations: the registration takes that
+    invitation's email, whatever `data["email"]` says.
 
     The status is pending in approval mode; otherwise confirmed while the event and
     every chosen session with a capacity have a place left, else waitlisted.
@@ -169,7 +196,8 @@ def register(*, event, data, user=None, now=None):
     Side effects: creates the event's RegistrationSettings if missing and locks it (and
     the chosen sessions that have a capacity); inserts the Registration and its session
     choices; increments RegistrationSettings.confirmed_count when confirmed; queues one
-    outbox email: "registered", "waitlisted" or "awaiting_approval".
+    outbox email: "registered", "waitlisted" or "awaiting_approval". In guest-list mode
+    links the invitation to the new registration (replacing a cancelled or rejected one).
 
     Raises RegistrationClosed, InvalidInvitationCode or AlreadyRegistered, having
     stored nothing.
@@ -184,8 +212,15 @@ def register(*, event, data, user=None, now=None):
             given.encode(), settings.invitation_code.encode()
         ):
             raise InvalidInvitationCode(f"Wrong invitation code for {event}.")
+    invitation = None
+    if settings.mode == RegistrationSettings.Mode.GUEST_LIST:
+        token = str(data.get("invitation_token") or "")
+        # Serialised by the settings lock, like every registration for the event.
+        invitation = Invitation.objects.filter(event=event, token=token).first() if token else None
+        if invitation is None:
+            raise InvalidInvitationCode(f"No invitation of {event} has this token.")
 
-    email = data["email"].strip()
+    email = invitation.email if invitation is not None else data["email"].strip()
     existing = (
         Registration.objects.filter(event=event, email__iexact=email, status__in=Registration.ACTIVE_STATUSES)
         .select_related("event")
@@ -218,6 +253,10 @@ def register(*, event, data, user=None, now=None):
     registration.sessions.set(sessions)
     if status == Registration.Status.CONFIRMED:
         _take_place(settings)
+    if invitation is not None:
+        # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
+        invitation.registration = registration
+        invitation.save(update_fields=["registration"])
     queue_email(registration=registration, kind=kind)
     return registration
 
@@ -381,3 +420,101 @@ def change_registration(*, registration, data):
         registration.sessions.set(chosen)
     queue_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
     return registration
+
+
+# The guest list: personal invitation links for events in guest-list mode.
+
+
+class GuestListImport(NamedTuple):
+    """What import_guest_list did: the invitations created, the lines skipped, the lines refused."""
+
+    created: list
+    skipped: list  # line numbers of addresses already on the list or earlier in the file
+    errors: list  # (line number, message)
+
+
+def _guest_list_row_error(name, email):
+    """Return why a guest-list row can't be imported, or None."""
+    if not email:
+        return _("The email address is missing.")
+    if len(email) > Invitation._meta.get_field("email").max_length:
+        return _("The email address is too long.")
+    try:
+        validate_email(email)
+    except ValidationError:
+        return _("“%(email)s” is not a valid email address.") % {"email": email}
+    if not name:
+        return _("The name is missing.")
+    if len(name) > Invitation._meta.get_field("name").max_length:
+        return _("The name is too long.")
+    return None
+
+
+@transaction.atomic
+def import_guest_list(*, event, rows, first_line=2):
+    """Add the people in `rows` to `event`'s guest list; return GuestListImport(created, skipped, errors).
+
+    `rows` are dicts with "name" and "email", as csv.DictReader yields them from a file
+    whose header is line 1; row i is reported as line `first_line + i`. A row with no
+    values at all (a blank line) is ignored. An address already on the list, or on an
+    earlier line, in any letter case, is skipped. A row with a missing name, or a
+    missing or invalid address, is reported in `errors` and nothing is stored for it;
+    the other rows are still imported.
+
+    Side effects: locks the event's RegistrationSettings row (creating it if missing),
+    which serialises imports for the event; inserts one Invitation per new address.
+    Sends nothing: see send_invitations.
+    """
+    _locked_settings(event)
+    seen = set(
+        Invitation.objects.filter(event=event).annotate(lower=Lower("email")).values_list("lower", flat=True)
+    )
+    new, skipped, errors = [], [], []
+    for line, row in enumerate(rows, start=first_line):
+        if not any(str(value or "").strip() for value in row.values()):
+            continue
+        name = str(row.get("name") or "").strip()
+        email = str(row.get("email") or "").strip()
+        error = _guest_list_row_error(name, email)
+        if error:
+            errors.append((line, error))
+        elif email.lower() in seen:
+            skipped.append(line)
+        else:
+            seen.add(email.lower())
+            new.append(Invitation(event=event, name=name, email=email))
+    created = Invitation.objects.bulk_create(new)
+    return GuestListImport(created, skipped, errors)
+
+
+@transaction.atomic
+def send_invitations(*, invitations):
+    """Queue the "invitation" email for each of `invitations` not sent yet; return those now sent.
+
+    `invitations` is a queryset or iterable of Invitation. Each is sent at most once:
+    its row is locked and its sent_at checked and set in this transaction.
+
+    Side effects: for each invitation not yet sent, sets sent_at and queues one
+    outbox email with its personal link (see _queue_outbox).
+    """
+    now = timezone.now()
+    pks = [invitation.pk for invitation in invitations]
+    pending = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("event")
+        .filter(pk__in=pks, sent_at__isnull=True)
+        .order_by("pk")
+    )
+    sent = []
+    for invitation in pending:
+        _queue_outbox(
+            to_email=invitation.email,
+            kind=OutboxEmail.Kind.INVITATION,
+            rendered=emails.render_invitation_email(invitation=invitation),
+            language=invitation.event.language,
+            invitation=invitation,
+        )
+        invitation.sent_at = now
+        invitation.save(update_fields=["sent_at"])
+        sent.append(invitation)
+    return sent

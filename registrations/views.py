@@ -18,6 +18,7 @@ from events.times import zone_label
 
 from . import selectors, services
 from .forms import RegistrationForm
+from .models import RegistrationSettings
 
 # The outcome of the last registration, kept in the session so the URL of the
 # "check your email" page carries neither the address nor the status.
@@ -38,15 +39,29 @@ def _registration_or_404(token):
     return registration
 
 
+def _make_private(response):
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def _private(view):
     """Keep pages reached by a manage token out of caches and Referer headers."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        return _make_private(view(request, *args, **kwargs))
+
+    return wrapped
+
+
+def _private_if_invited(view):
+    """Keep pages reached by a personal invitation link out of caches and Referer headers too."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return _make_private(response) if _invitation_token(request) else response
 
     return wrapped
 
@@ -63,6 +78,18 @@ def _closed(request, event, registration_settings, now):
     return render(request, "registrations/closed.html", context)
 
 
+def _invitation_only(request, event):
+    # 403: without a valid personal link the form is not for this visitor; a page, not an error.
+    return render(request, "registrations/invitation_only.html", {"event": event}, status=403)
+
+
+def _invitation_token(request):
+    """The personal invitation token: the form's hidden field on POST, else the link's ?invitation=."""
+    if request.method == "POST" and request.POST.get("invitation_token"):
+        return request.POST["invitation_token"]
+    return request.GET.get("invitation", "")
+
+
 def _register(request, event, form, registration_settings, now):
     """Register from a valid `form`; return the status to show, or None after adding a form error."""
     data = form.cleaned_data
@@ -76,10 +103,13 @@ def _register(request, event, form, registration_settings, now):
             event, data.get("sessions") or [], registration_settings=registration_settings
         )
     except services.InvalidInvitationCode:
+        if registration_settings.mode == RegistrationSettings.Mode.GUEST_LIST:
+            raise  # No field to show it beside: the view shows the invitation-only page.
         form.add_error("invitation_code", _("This invitation code is not valid for this event."))
         return None
 
 
+@_private_if_invited
 @require_http_methods(["GET", "POST"])
 def register(request, slug):
     event = _event_or_404(slug, request.user)
@@ -88,7 +118,18 @@ def register(request, slug):
     if not registration_settings.is_open(now):
         return _closed(request, event, registration_settings, now)
 
-    form_kwargs = {"event": event, "user": request.user, "registration_settings": registration_settings}
+    invitation = None
+    if registration_settings.mode == RegistrationSettings.Mode.GUEST_LIST:
+        invitation = selectors.invitation_for(event, _invitation_token(request))
+        if invitation is None:
+            return _invitation_only(request, event)
+
+    form_kwargs = {
+        "event": event,
+        "user": request.user,
+        "registration_settings": registration_settings,
+        "invitation": invitation,
+    }
     if request.method == "POST":
         form = RegistrationForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -96,6 +137,8 @@ def register(request, slug):
                 status = _register(request, event, form, registration_settings, now)
             except services.RegistrationClosed:
                 return _closed(request, event, registration_settings, timezone.now())
+            except services.InvalidInvitationCode:
+                return _invitation_only(request, event)
             if status is not None:
                 email = form.cleaned_data["email"]
                 request.session[DONE_SESSION_KEY] = {"event": event.slug, "email": email, "status": status}

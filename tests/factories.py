@@ -4,6 +4,7 @@ import zoneinfo
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 
 from events.models import (
     Event,
@@ -14,6 +15,7 @@ from events.models import (
     Session,
     SessionSpeaker,
     Speaker,
+    Topic,
     Venue,
     WebinarSeries,
 )
@@ -86,9 +88,19 @@ class WebinarSeriesFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"series-{n}")
 
 
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.LazyAttribute(lambda topic: slugify(topic.name))
+
+
 class EventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Annual Conference {n}")
     slug = factory.Sequence(lambda n: f"conference-{n}")
@@ -99,6 +111,12 @@ class EventFactory(factory.django.DjangoModelFactory):
     end = dt.datetime(2030, 11, 7, 16, 30, tzinfo=BRUSSELS)
     venue = factory.SubFactory(VenueFactory)
     summary = "A conference on public procurement and labour rights."
+
+    @factory.post_generation
+    def topics(event, create, extracted, **kwargs):
+        """`topics=[topic, ...]` files the event under those topics."""
+        if create and extracted:
+            event.topics.set(extracted)
 
 
 class WebinarFactory(EventFactory):
@@ -154,7 +172,7 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 # places and emails register through the services instead.
 from django.utils import timezone  # noqa: E402
 
-from registrations.models import Registration, RegistrationSettings  # noqa: E402
+from registrations.models import Invitation, Registration, RegistrationSettings  # noqa: E402
 
 
 class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
@@ -176,3 +194,12 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     status = Registration.Status.CONFIRMED
     privacy_consent_at = factory.LazyFunction(timezone.now)
     privacy_notice_version = "1"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Guest {n}")
+    email = factory.Sequence(lambda n: f"guest{n}@example.com")

@@ -19,5 +19,6 @@ def registration_box(context, event):
         "is_open": settings.is_open(now),
         "not_yet_open": settings.opens_at is not None and now < settings.opens_at,
         "places_left": settings.places_left,
+        "by_personal_invitation": settings.mode == settings.Mode.GUEST_LIST,
         "own_registration": selectors.active_registration_for(event, user),
     }

@@ -16,6 +16,7 @@ from events.models import (
     OrganisationDomain,
     Session,
     Speaker,
+    Topic,
     Venue,
     WebinarSeries,
 )
@@ -149,6 +150,14 @@ LISTED = [
         Speaker,
         lambda: (factories.SpeakerFactory(name="Ana Lopez"), factories.SpeakerFactory(name="Bram Peeters")),
         "lopez",
+    ),
+    Listed(
+        Topic,
+        lambda: (
+            factories.TopicFactory(name="Forced labour"),
+            factories.TopicFactory(name="Public procurement"),
+        ),
+        "forced",
     ),
     Listed(
         Venue,
@@ -287,8 +296,8 @@ def _prepopulated_fields(content):
 
 @pytest.mark.parametrize(
     ("model", "source", "max_length"),
-    [(Event, "title", 100), (Speaker, "name", 100), (WebinarSeries, "title", 50)],
-    ids=["Event", "Speaker", "WebinarSeries"],
+    [(Event, "title", 100), (Speaker, "name", 100), (WebinarSeries, "title", 50), (Topic, "name", 100)],
+    ids=["Event", "Speaker", "WebinarSeries", "Topic"],
 )
 def test_add_page_prepopulates_slug(admin_client, model, source, max_length):
     response = admin_client.get(add_url(model))
