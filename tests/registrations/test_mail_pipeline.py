@@ -3,6 +3,8 @@
 import datetime as dt
 import email
 import email.policy
+import re
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -42,7 +44,9 @@ def calendar_of(message):
     return icalendar.Calendar.from_ical(part.get_payload(decode=True))
 
 
-def test_guest_registers_and_a_real_worker_delivers_over_smtp(celery_worker_process, smtp_server, redis_url):
+def test_guest_registers_and_a_real_worker_delivers_over_smtp(
+    celery_worker_process, smtp_server, redis_url, client
+):
     event = factories.EventFactory(title="Pipeline Conference")
 
     with publishing_to(redis_url):
@@ -58,6 +62,12 @@ def test_guest_registers_and_a_real_worker_delivers_over_smtp(celery_worker_proc
     assert manage_path in text
     assert manage_path in html
     assert resolve(manage_path).kwargs == {"token": registration.manage_token}
+    # The link from the email opens the registration, no account needed.
+    [link] = re.findall(r"https?://\S+" + re.escape(manage_path), text)
+    manage_page = client.get(urlsplit(link).path)
+    assert manage_page.status_code == 200
+    assert "Guest Person" in manage_page.content.decode()
+    assert "Opening panel" in manage_page.content.decode()
     assert "Lima time" in text
     [entry] = calendar_of(message).walk("VEVENT")
     assert str(entry["summary"]) == "Opening panel – Pipeline Conference"
