@@ -72,10 +72,14 @@ class TimeChangeMixin:
         old_start, old_end = _stored_times(type(obj), [obj.pk] if change else []).get(obj.pk, (None, None))
         super().save_model(request, obj, form, change)
         if record_time_change(instance=obj, old_start=old_start, old_end=old_end):
-            self.time_changed(request, obj)
+            self.time_changed(request, obj, old_start, old_end)
 
-    def time_changed(self, request, instance):
-        """Called once per saved event or session whose start or end moved. A hook for subclasses."""
+    def time_changed(self, request, instance, old_start, old_end):
+        """Called once per saved event or session whose start or end moved. A hook for subclasses.
+
+        `instance` holds its new times and its raised `sequence`; `old_start` and
+        `old_end` are the times it had before the save.
+        """
 
 
 def _stored_times(model, pks):
@@ -136,7 +140,7 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
         for session, _fields in formset.changed_objects:
             old_start, old_end = old_times.get(session.pk, (None, None))
             if record_time_change(instance=session, old_start=old_start, old_end=old_end):
-                self.time_changed(request, session)
+                self.time_changed(request, session, old_start, old_end)
         return None
 
     def event_zone(self, request, object_id):

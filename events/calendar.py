@@ -1,6 +1,7 @@
 """iCalendar (RFC 5545) files for events and sessions, holding only what the viewer may see.
 
-Nothing here ever writes an event's join link: these files and feeds are public.
+Public files and feeds never hold an event's join link: only registrations passes
+`join_url`, for the file a confirmed registrant gets in their own emails.
 """
 
 import datetime as dt
@@ -50,8 +51,25 @@ def _entry(*, uid, title, start, end, tz, url, description, location, sequence=0
     return entry
 
 
-def session_entry(session, *, build_url):
-    """A VEVENT for `session`; its details only when the viewer sees them (`show_details`)."""
+def _add_join_link(entry, event, join_url):
+    """Put `join_url` in the entry's description, and as its location for an online event."""
+    if not join_url:
+        return entry
+    line = f"{_('Join')}: {join_url}"
+    description = str(entry.get("description", ""))
+    entry.pop("description", None)
+    entry.add("description", f"{description}\n\n{line}" if description else line)
+    if event.is_online:
+        entry.pop("location", None)
+        entry.add("location", join_url)
+    return entry
+
+
+def session_entry(session, *, build_url, join_url=None):
+    """A VEVENT for `session`; its details only when the viewer sees them (`show_details`).
+
+    `join_url` is for a confirmed registrant's own file only; see the module docstring.
+    """
     event = session.event
     if session.show_details:
         description = session.description
@@ -60,7 +78,7 @@ def session_entry(session, *, build_url):
             description = f"{description}\n\n{_('Speakers')}: {speakers}".strip()
     else:
         description = _("Restricted to affiliates and monitoring partners.")
-    return _entry(
+    entry = _entry(
         uid=f"session-{session.pk}@{settings.CALENDAR_UID_DOMAIN}",
         title=f"{session.title} – {event.title}",
         start=session.start,
@@ -71,10 +89,12 @@ def session_entry(session, *, build_url):
         location=_location(event, session.room if session.show_details else ""),
         sequence=session.sequence,
     )
+    return _add_join_link(entry, event, join_url)
 
 
-def event_entry(event, *, build_url):
-    return _entry(
+def event_entry(event, *, build_url, join_url=None):
+    """A VEVENT for `event`; `join_url` for a confirmed registrant's own file only."""
+    entry = _entry(
         uid=f"event-{event.pk}@{settings.CALENDAR_UID_DOMAIN}",
         title=event.title,
         start=event.start,
@@ -85,16 +105,18 @@ def event_entry(event, *, build_url):
         location=_location(event),
         sequence=event.sequence,
     )
+    return _add_join_link(entry, event, join_url)
 
 
-def event_calendar(event, sessions, *, build_url, feed=False):
+def event_calendar(event, sessions, *, build_url, feed=False, join_url=None):
     """The event's programme as listed for the viewer, or the event itself if it has none.
 
-    With `feed`, the calendar asks subscribed apps to refresh it now and then.
+    With `feed`, the calendar asks subscribed apps to refresh it now and then. With
+    `join_url` (a confirmed registrant's own file only), every entry carries the join link.
     """
     calendar = _calendar(event.title, refresh=feed)
-    entries = [session_entry(session, build_url=build_url) for session in sessions]
-    for entry in entries or [event_entry(event, build_url=build_url)]:
+    entries = [session_entry(session, build_url=build_url, join_url=join_url) for session in sessions]
+    for entry in entries or [event_entry(event, build_url=build_url, join_url=join_url)]:
         calendar.add_component(entry)
     calendar.add_missing_timezones()
     return calendar.to_ical()
@@ -112,5 +134,14 @@ def series_calendar(series, webinars, *, build_url):
     calendar = _calendar(series.title, refresh=True)
     for webinar in webinars:
         calendar.add_component(event_entry(webinar, build_url=build_url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def entries_calendar(name, entries):
+    """A subscribable feed holding `entries`, VEVENTs made by session_entry and event_entry."""
+    calendar = _calendar(name, refresh=True)
+    for entry in entries:
+        calendar.add_component(entry)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -113,6 +113,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was never queued (broker down at commit) or whose retries were lost.
     "requeue-pending-emails": {"task": "registrations.requeue_pending_emails", "schedule": 60.0},
+    # Each reminder is written once (its dedupe key), so a late or doubled run sends nothing twice.
+    "queue-due-reminders": {"task": "registrations.queue_due_reminders", "schedule": 300.0},
 }
 
 # --- Email ------------------------------------------------------------------

@@ -5,6 +5,7 @@ list and emails right; the admin offers actions that call them, never a status f
 """
 
 import csv
+import datetime as dt
 import io
 
 from django import forms
@@ -15,15 +16,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import admin as events_admin
-from events.models import Event
+from events.models import Event, Session
 
-from . import services
+from . import followups, services
 from .emails import invitation_url
 from .exports import registrations_csv
 from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
@@ -66,6 +68,51 @@ class EventAdmin(events_admin.EventAdmin):
     """The events app's EventAdmin plus registration settings and counts, which events may not import."""
 
     readonly_fields = ["registration_counts", "session_registration_counts"]
+    actions = ["tell_recording_available"]
+
+    def time_changed(self, request, instance, old_start, old_end):
+        _notify_time_change(self, request, instance, old_start, old_end)
+
+    @admin.action(description=_("Tell registrants the recording is available"))
+    def tell_recording_available(self, request, queryset):
+        without_recording = 0
+        for event in queryset:
+            if not event.recording_url:
+                without_recording += 1
+                continue
+            notice = followups.notify_recording_available(event=event)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(title)s: %(count)d email was queued.",
+                    "%(title)s: %(count)d emails were queued.",
+                    notice.queued,
+                )
+                % {"title": event.title, "count": notice.queued},
+                messages.SUCCESS,
+            )
+            if notice.already_told:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(title)s: %(count)d registrant was told before and was skipped.",
+                        "%(title)s: %(count)d registrants were told before and were skipped.",
+                        notice.already_told,
+                    )
+                    % {"title": event.title, "count": notice.already_told},
+                    messages.WARNING,
+                )
+        if without_recording:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d event was skipped: it has no recording link.",
+                    "%(count)d events were skipped: they have no recording link.",
+                    without_recording,
+                )
+                % {"count": without_recording},
+                messages.WARNING,
+            )
 
     def get_inlines(self, request, obj):
         # Settings are created with defaults on the first registration; the add page
@@ -113,6 +160,31 @@ class EventAdmin(events_admin.EventAdmin):
         return _table([_("session"), _("confirmed"), _("waitlisted"), _("capacity")], rows)
 
 
+admin.site.unregister(Session)
+
+
+@admin.register(Session)
+class SessionAdmin(events_admin.SessionAdmin):
+    """The events app's SessionAdmin; a session moved in its own form tells its registrants."""
+
+    def time_changed(self, request, instance, old_start, old_end):
+        _notify_time_change(self, request, instance, old_start, old_end)
+
+
+def _notify_time_change(modeladmin, request, instance, old_start, old_end):
+    count = followups.notify_time_change(instance=instance, old_start=old_start, old_end=old_end)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(title)s moved: %(count)d registrant will be told by email.",
+            "%(title)s moved: %(count)d registrants will be told by email.",
+            count,
+        )
+        % {"title": instance.title, "count": count},
+        messages.INFO,
+    )
+
+
 def _report(modeladmin, request, done_message, done, skipped):
     """Tell staff how many registrations an action changed and how many it left alone."""
     if done:
@@ -154,6 +226,73 @@ class RegistrationAdminForm(forms.ModelForm):
         if registration.is_active and clash:
             raise forms.ValidationError(_("This email already has an active registration for this event."))
         return email
+
+
+ATTENDANCE_MAX_BYTES = 5 * 1024 * 1024
+# Webinar platforms write join times in one of these; a time without an offset is in the event's zone.
+JOIN_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+
+
+def _parse_join_time(value, tz):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    for pattern in JOIN_TIME_FORMATS:
+        if parsed is not None:
+            break
+        try:
+            parsed = dt.datetime.strptime(value, pattern)  # noqa: DTZ007 - made aware below
+        except ValueError:
+            continue
+    if parsed is None:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, tz)
+
+
+def _join_times(rows, tz):
+    """{lower-cased address: earliest parseable join time} from the report's "join time" column."""
+    times = {}
+    for row in rows:
+        joined = _parse_join_time(row.get("join time"), tz)
+        address = row.get("email", "").strip().lower()
+        if joined is not None and address and (address not in times or joined < times[address]):
+            times[address] = joined
+    return times
+
+
+class AttendanceImportForm(forms.Form):
+    """An event and the webinar platform's attendee report: a CSV file with an email column."""
+
+    event = forms.ModelChoiceField(queryset=Event.objects.order_by("-start"), label=_("Event"))
+    file = forms.FileField(
+        label=_("Attendee report (CSV)"),
+        help_text=_(
+            "UTF-8, with a header row naming an email column; a “join time” column, when present, "
+            "is used as the time of attendance."
+        ),
+    )
+
+    def clean_file(self):
+        """Return the rows as dicts keyed by the lower-cased, stripped header."""
+        upload = self.cleaned_data["file"]
+        if upload.size > ATTENDANCE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large: at most 5 MB."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
+        lines = text.splitlines()
+        header = lines[0] if lines else ""
+        delimiter = ";" if ";" in header and "," not in header else ","
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        fieldnames = [name.strip().lower() for name in next(reader, [])]
+        if "email" not in fieldnames:
+            raise forms.ValidationError(_("The first line must name an email column."))
+        return [dict(zip(fieldnames, record, strict=False)) for record in reader if record]
 
 
 @admin.register(Registration)
@@ -214,10 +353,12 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "updated",
                     "waitlisted_at",
                     "cancelled_at",
+                    "attended_at",
                 ]
             },
         ),
     ]
+    change_list_template = "admin/registrations/registration/change_list.html"
     actions = ["approve", "reject", "cancel", "resend_confirmation", "export_csv"]
 
     def has_add_permission(self, request):
@@ -229,6 +370,64 @@ class RegistrationAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_active:
             return False
         return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "attendance/",
+                self.admin_site.admin_view(self.import_attendance_view),
+                name="registrations_registration_attendance",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def import_attendance_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = AttendanceImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            event = form.cleaned_data["event"]
+            rows = form.cleaned_data["file"]
+            result = followups.record_attendance(
+                event=event,
+                emails=[row["email"] for row in rows],
+                at=timezone.now(),
+                join_times=_join_times(rows, event.tz),
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d registration was marked as attended.",
+                    "%(count)d registrations were marked as attended.",
+                    result.matched,
+                )
+                % {"count": result.matched},
+                messages.SUCCESS,
+            )
+            if result.unmatched:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d address matched no confirmed registration: %(emails)s",
+                        "%(count)d addresses matched no confirmed registration: %(emails)s",
+                        len(result.unmatched),
+                    )
+                    % {
+                        "count": len(result.unmatched),
+                        "emails": Truncator(", ".join(result.unmatched)).chars(300),
+                    },
+                    messages.WARNING,
+                )
+            return redirect(
+                reverse("admin:registrations_registration_changelist") + f"?event__id__exact={event.pk}"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import attendance (CSV)"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/registrations/registration/import_attendance.html", context)
 
     @admin.display(description=_("sessions"))
     def session_titles(self, obj):

@@ -27,7 +27,13 @@ CALENDAR_KINDS = {
     OutboxEmail.Kind.APPROVED,
     OutboxEmail.Kind.PROMOTED,
     OutboxEmail.Kind.CHANGED,
+    # The updated entries: same UIDs, a higher SEQUENCE, so calendar apps replace them.
+    OutboxEmail.Kind.TIME_CHANGED,
 }
+
+# Emails that give a confirmed registrant the join link (Registration.join_url), in the
+# text and in their .ics: a time change's .ics replaces the entry, so it keeps the link.
+JOIN_LINK_KINDS = {*CALENDAR_KINDS, OutboxEmail.Kind.REMINDER}
 
 
 def manage_url(registration):
@@ -86,15 +92,22 @@ def _zones(registration):
     return [registration.event.time_zone, registration.time_zone]
 
 
-def render_email(*, registration, kind):
+def times_for(*, registration, start, end):
+    """`start`–`end` as the registrant's emails state times: in the event's zone and their own."""
+    with translation.override(registration.language or settings.LANGUAGE_CODE):
+        return [_when(zoned) for zoned in zoned_ranges(start, end, _zones(registration))]
+
+
+def render_email(*, registration, kind, context=None):
     """Render the email of `kind` for `registration`; return subject, body_text, body_html and ics.
 
-    Rendered in the registrant's language. `ics` is the text of an iCalendar file
-    holding only what the registrant may see, or "" for emails that carry none.
+    Rendered in the registrant's language; `context` adds template variables. `ics` is
+    the text of an iCalendar file holding only what the registrant may see, or "" for emails that carry none.
     """
     kind = OutboxEmail.Kind(kind)
     event = registration.event
     viewer = _viewer(registration)
+    join_url = registration.join_url if kind in JOIN_LINK_KINDS else ""
     with translation.override(registration.language or settings.LANGUAGE_CODE):
         zones = _zones(registration)
         sessions = _sessions_in_full(registration, viewer)
@@ -109,13 +122,16 @@ def render_email(*, registration, kind):
             "event_url": absolute_url(event.get_absolute_url()),
             "event_times": [_when(zoned) for zoned in zoned_ranges(event.start, event.end, zones)],
             "sessions": sessions,
+            **(context or {}),
+            # After the caller's context: only the rule above ever gives a join link.
+            "join_url": join_url,
         }
         subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
         body_text = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.txt", context)
         body_html = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.html", context)
         ics = ""
         if kind in CALENDAR_KINDS and registration.status == Registration.Status.CONFIRMED:
-            ics = event_calendar(event, sessions, build_url=absolute_url).decode()
+            ics = event_calendar(event, sessions, build_url=absolute_url, join_url=join_url).decode()
     return {
         # Headers must be one line, whatever the template's or the event title's whitespace.
         "subject": " ".join(subject.split()),

@@ -185,6 +185,9 @@ class Registration(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True)
     # The waiting list is promoted in this order.
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    attended_at = models.DateTimeField(
+        _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
@@ -209,6 +212,17 @@ class Registration(models.Model):
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def join_url(self):
+        """The event's join link when this registration is confirmed, else "".
+
+        The one rule for who gets the join link: emails, the manage page and "My
+        registrations" read it here; public pages, files and feeds never show it.
+        """
+        if self.status != RegistrationStatus.CONFIRMED:
+            return ""
+        return self.event.join_url
 
 
 def new_invitation_token():
@@ -275,6 +289,9 @@ class OutboxEmail(models.Model):
         # Sent when someone registers again with an address already registered:
         # the page can't say so (it would reveal the registration), the email can.
         MANAGE_LINK = "manage_link", _("Manage link for a repeated registration")
+        REMINDER = "reminder", _("Reminder before the event")
+        TIME_CHANGED = "time_changed", _("Time changed")
+        RECORDING_AVAILABLE = "recording_available", _("Recording available")
         # Sent to someone on a guest list, before any registration exists.
         INVITATION = "invitation", _("Personal invitation")
 
@@ -300,6 +317,9 @@ class OutboxEmail(models.Model):
         verbose_name=_("invitation"),
     )
     to_email = models.EmailField(_("to"))
+    # Emails that must go at most once (a reminder per offset, a time change per
+    # SEQUENCE, ...) carry a key; the unique index makes a second row impossible.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     subject = models.TextField(_("subject"))
     body_text = models.TextField(_("plain text body"))
@@ -322,3 +342,23 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.to_email}"
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's personal calendar feed URL; resetting it replaces the token."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_manage_token)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self):
+        return str(self.user)

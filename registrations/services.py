@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -123,41 +123,63 @@ def _locked_registration(registration):
     return Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
 
 
-def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invitation=None):
+def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invitation=None, dedupe_key=None):
     """Write one pending outbox row holding the `rendered` email, in the caller's transaction.
+
+    With a `dedupe_key` that is already taken, nothing is written and the existing
+    row is returned: that email is owed once, however often this is called.
 
     Side effects: inserts an OutboxEmail row; once the transaction commits, queues
     registrations.send_email for it. If the broker can't be reached the row stays
     pending and the periodic sweep queues it later.
     """
-    row = OutboxEmail.objects.create(
-        registration=registration,
-        invitation=invitation,
-        to_email=to_email,
-        kind=kind,
-        language=language,
-        **rendered,
-    )
+    if dedupe_key is not None:
+        existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    try:
+        # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
+        with transaction.atomic():
+            row = OutboxEmail.objects.create(
+                registration=registration,
+                invitation=invitation,
+                to_email=to_email,
+                kind=kind,
+                language=language,
+                dedupe_key=dedupe_key,
+                **rendered,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return OutboxEmail.objects.get(dedupe_key=dedupe_key)
     transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
     return row
 
 
-def queue_email(*, registration, kind):
+def queue_email(*, registration, kind, dedupe_key=None, context=None):
     """Write one pending outbox row of `kind` to the registrant, in the caller's transaction.
 
     The email is rendered now (registrations.emails), in the registrant's language,
-    so the row holds exactly what will be sent.
+    so the row holds exactly what will be sent. `context` adds template variables
+    (for example the old time of a time change). With a `dedupe_key`, the email is
+    written at most once (see _queue_outbox).
 
     Side effects: inserts an OutboxEmail row; once the transaction commits, queues
     registrations.send_email for it. If the broker can't be reached the row stays
     pending and the periodic sweep queues it later.
     """
+    if dedupe_key is not None:
+        existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
     return _queue_outbox(
         to_email=registration.email,
         kind=kind,
-        rendered=emails.render_email(registration=registration, kind=kind),
+        rendered=emails.render_email(registration=registration, kind=kind, context=context),
         language=registration.language,
         registration=registration,
+        dedupe_key=dedupe_key,
     )
 
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 
-from . import delivery
+from . import delivery, reminders
 from .delivery import TransientEmailError
 
 logger = logging.getLogger(__name__)
@@ -66,3 +66,12 @@ def task_requeue_pending_emails():
     if ids:
         logger.info("Re-queued %s of %s pending outbox emails.", queued, len(ids))
     return queued
+
+
+@shared_task(name="registrations.queue_due_reminders")
+def task_queue_due_reminders():
+    """Queue the reminder emails due now; return how many (see reminders.queue_due_reminders).
+
+    Run every five minutes by Celery beat (CELERY_BEAT_SCHEDULE). Safe to run late, twice or concurrently.
+    """
+    return reminders.queue_due_reminders()

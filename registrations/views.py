@@ -5,18 +5,18 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.selectors import event_for
 from events.times import zone_label
 
-from . import selectors, services
+from . import feeds, selectors, services
 from .forms import RegistrationForm
 from .models import RegistrationSettings
 
@@ -163,7 +163,27 @@ def register_done(request, slug):
 @require_GET
 def my_registrations(request):
     registrations = selectors.registrations_of(request.user)
-    return render(request, "registrations/my_registrations.html", {"registrations": registrations})
+    feed_url = feeds.feed_url(feeds.calendar_feed_for(request.user))
+    context = {"registrations": registrations, "feed_url": feed_url, "webcal_url": feeds.webcal_url(feed_url)}
+    return _make_private(render(request, "registrations/my_registrations.html", context))
+
+
+@login_required
+@require_POST
+def reset_calendar_feed(request):
+    feeds.reset_calendar_feed(user=request.user)
+    messages.success(request, _("Your calendar feed has a new address. The old one no longer works."))
+    return redirect("registrations:mine")
+
+
+@_private
+@require_GET
+def personal_feed(request, token):
+    user = feeds.feed_owner(token)
+    if user is None:
+        raise Http404
+    content = feeds.personal_calendar(user, build_url=request.build_absolute_uri)
+    return HttpResponse(content, content_type="text/calendar; charset=utf-8")
 
 
 def _form_user(registration, request):

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 def _stub_email_rendering(monkeypatch):
     """This test is about the form in a browser, not about how emails look."""
     monkeypatch.setattr(
-        emails, "render_email", lambda *, registration, kind: {"subject": str(kind), "body_text": str(kind)}
+        emails,
+        "render_email",
+        lambda *, registration, kind, context=None: {"subject": str(kind), "body_text": str(kind)},
     )
 
 

@@ -139,7 +139,11 @@ def test_session_moved_in_its_own_admin_form_has_a_higher_sequence_once(admin_cl
 def test_admin_time_change_hook_is_called_once_per_moved_row(admin_client, monkeypatch):
     moved = []
     event_admin = type(admin.site._registry[Event])
-    monkeypatch.setattr(event_admin, "time_changed", lambda self, request, instance: moved.append(instance))
+    monkeypatch.setattr(
+        event_admin,
+        "time_changed",
+        lambda self, request, instance, old_start, old_end: moved.append((instance, old_end.hour)),
+    )
     event = factories.EventFactory()
     data = form_data(admin_client.get(change_url(event)), "event_form")
     data["end_1"] = "18:00:00"
@@ -147,4 +151,4 @@ def test_admin_time_change_hook_is_called_once_per_moved_row(admin_client, monke
     admin_client.post(change_url(event), data)
     admin_client.post(change_url(event), form_data(admin_client.get(change_url(event)), "event_form"))
 
-    assert moved == [event]
+    assert moved == [(event, 15)]

@@ -21,6 +21,9 @@ STATUS_OF_KIND = {
     OutboxEmail.Kind.CHANGED: Registration.Status.CONFIRMED,
     OutboxEmail.Kind.CANCELLED: Registration.Status.CANCELLED,
     OutboxEmail.Kind.MANAGE_LINK: Registration.Status.WAITLISTED,
+    OutboxEmail.Kind.REMINDER: Registration.Status.CONFIRMED,
+    OutboxEmail.Kind.TIME_CHANGED: Registration.Status.CONFIRMED,
+    OutboxEmail.Kind.RECORDING_AVAILABLE: Registration.Status.CONFIRMED,
 }
 # Every kind but "invitation", which is about an Invitation (tests/registrations/test_invitations.py).
 REGISTRATION_KINDS = list(STATUS_OF_KIND)
@@ -85,6 +88,9 @@ def test_subjects_say_what_happened():
         "changed": "Your registration was updated: Conf",
         "cancelled": "Your registration is cancelled: Conf",
         "manage_link": "Your registration link: Conf",
+        "reminder": "Reminder: Conf",
+        "time_changed": "The time has changed: Conf",
+        "recording_available": "The recording is available: Conf",
     }
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registrations import emails, services
-from registrations.models import OutboxEmail, Registration, RegistrationSettings
+from registrations.models import CalendarFeedToken, OutboxEmail, Registration, RegistrationSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def _stub_email_rendering(monkeypatch):
     """These tests are about pages: outbox rows are asserted by kind, never by their rendering."""
     monkeypatch.setattr(
-        emails, "render_email", lambda *, registration, kind: {"subject": str(kind), "body_text": str(kind)}
+        emails,
+        "render_email",
+        lambda *, registration, kind, context=None: {"subject": str(kind), "body_text": str(kind)},
     )
 
 
@@ -345,9 +347,10 @@ def test_my_registrations_lists_own_by_account_and_verified_address(client, djan
     unverified = factories.UserFactory(email="bob@example.com", verified_email=False)
     factories.RegistrationFactory(email=unverified.email)
     client.force_login(user)
+    CalendarFeedToken.objects.create(user=user)
 
-    # session, user, registrations
-    with django_assert_num_queries(3):
+    # session, user, calendar feed token, registrations
+    with django_assert_num_queries(4):
         response = client.get(reverse("registrations:mine"))
 
     # Both events start together: the newer registration comes first.

@@ -1,0 +1,118 @@
+"""Personal calendar feeds: one secret URL per user, holding what they registered for.
+
+The feed is read by calendar apps, which carry no login: the token in the URL stands
+for the user. What it holds follows the visibility rule for that user (events.access)
+and the join-link rule (Registration.join_url).
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from events.calendar import entries_calendar, event_entry, session_entry
+from events.models import Event, Session, SessionSpeaker
+
+from . import selectors
+from .models import CalendarFeedToken, Registration, new_manage_token
+
+
+def calendar_feed_for(user):
+    """Return `user`'s CalendarFeedToken, creating it the first time it is asked for.
+
+    Side effects: may insert a CalendarFeedToken row.
+    """
+    feed, _created = CalendarFeedToken.objects.get_or_create(user=user)
+    return feed
+
+
+@transaction.atomic
+def reset_calendar_feed(*, user):
+    """Give `user`'s personal feed a new secret; the old URL stops working at once.
+
+    Side effects: creates or updates the user's CalendarFeedToken row.
+    """
+    feed, created = CalendarFeedToken.objects.select_for_update().get_or_create(user=user)
+    if not created:
+        feed.token = new_manage_token()
+        feed.save(update_fields=["token"])
+    return feed
+
+
+def feed_url(feed):
+    """The absolute URL of the personal feed `feed`."""
+    return settings.SITE_URL + reverse("registrations:personal_feed", kwargs={"token": feed.token})
+
+
+def webcal_url(url):
+    """`url` with the webcal scheme, which makes calendar apps offer to subscribe."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+def feed_owner(token):
+    """Return the active user whose personal feed has `token`, or None."""
+    if not token:
+        return None
+    feed = CalendarFeedToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    return feed.user if feed else None
+
+
+def feed_registrations_for(user):
+    """Return `user`'s active registrations of events they may open, for their feed.
+
+    Each carries `feed_sessions`: its chosen sessions `user` sees listed, with the
+    event and, only on those `user` sees in full, speakers (`visible_speakers`).
+    Four queries whatever the number of registrations and sessions.
+    """
+    sessions_in_full = Session.objects.visible_to(user, in_full=True)
+    sessions = (
+        Session.objects.visible_to(user)
+        .select_related("event__venue")
+        .prefetch_related(
+            Prefetch(
+                "session_speakers",
+                queryset=SessionSpeaker.objects.filter(session__in=sessions_in_full).select_related(
+                    "speaker"
+                ),
+                to_attr="visible_speakers",
+            )
+        )
+        .order_by("start", "end", "pk")
+    )
+    return (
+        selectors.registrations_of(user)
+        .filter(status__in=Registration.ACTIVE_STATUSES, event__in=Event.objects.visible_to(user))
+        .select_related("event__venue")
+        .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="feed_sessions"))
+        .order_by("event__start", "pk")
+    )
+
+
+def personal_calendar(user, *, build_url):
+    """The iCalendar text of `user`'s personal feed.
+
+    One entry per chosen session (the event itself where none was chosen or none is
+    listed to `user`), with stable UIDs and the rows' SEQUENCE. Restricted sessions
+    appear in full only for those who may see them; the join link only in the
+    entries of confirmed registrations.
+    """
+    entries = {}
+    for registration in feed_registrations_for(user):
+        join_url = registration.join_url
+        items = registration.feed_sessions or [registration.event]
+        for item in items:
+            key = (type(item).__name__, item.pk)
+            # Two registrations of one event (by account and by address) list it once,
+            # with the join link if either is confirmed.
+            if key in entries and not join_url:
+                continue
+            if isinstance(item, Session):
+                item.show_details = item.details_visible_to(user)
+                if not item.show_details:
+                    item.visible_speakers = []
+                entries[key] = session_entry(item, build_url=build_url, join_url=join_url)
+            else:
+                entries[key] = event_entry(item, build_url=build_url, join_url=join_url)
+    ordered = sorted(entries.values(), key=lambda entry: (entry.decoded("dtstart"), str(entry["uid"])))
+    return entries_calendar(_("My events"), ordered)
