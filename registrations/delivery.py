@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import OutboxEmail
+from .models import OutboxEmail, Registration
 
 DEFAULT_MAX_ATTEMPTS = 5
 # A row never tried is re-queued this long after it was written (its task was lost).
@@ -27,6 +27,14 @@ REQUEUE_AFTER = dt.timedelta(minutes=1)
 # this; after it the retries were lost (say, the broker went down) and the sweep resumes.
 RETRIES_LOST_AFTER = dt.timedelta(hours=1)
 REQUEUE_BATCH = 200
+
+# Emails that only make sense while the registration still holds its place: one queued
+# before a cancellation must not go out after it.
+CONFIRMED_ONLY_KINDS = {
+    OutboxEmail.Kind.REMINDER,
+    OutboxEmail.Kind.TIME_CHANGED,
+    OutboxEmail.Kind.RECORDING_AVAILABLE,
+}
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
 
@@ -63,6 +71,8 @@ def send_outbox_email(*, outbox_id, now=None):
     """Send the outbox row `outbox_id` if it is still pending; return the row, or None if skipped.
 
     Skipped: the row is gone, already sent or failed, or being sent by another task.
+    A reminder, time change or recording notice whose registration is no longer
+    confirmed is marked withdrawn instead of sent.
 
     Side effects: sends one email; marks the row sent with sent_at, counting the
     attempt. On an SMTP or network error, counts the attempt and stores the error
@@ -77,6 +87,10 @@ def send_outbox_email(*, outbox_id, now=None):
         )
         if row is None:
             return None
+        if _no_longer_applies(row):
+            row.status = OutboxEmail.Status.WITHDRAWN
+            row.save(update_fields=["status"])
+            return row
         try:
             build_message(row).send()
         except (smtplib.SMTPException, OSError) as exc:
@@ -99,6 +113,13 @@ def send_outbox_email(*, outbox_id, now=None):
     if row.status == OutboxEmail.Status.PENDING:
         raise TransientEmailError(row.last_error) from error
     return row
+
+
+def _no_longer_applies(row):
+    if row.kind not in CONFIRMED_ONLY_KINDS or row.registration_id is None:
+        return False
+    status = Registration.objects.filter(pk=row.registration_id).values_list("status", flat=True).first()
+    return status != Registration.Status.CONFIRMED
 
 
 def stale_pending_ids(*, now=None, limit=REQUEUE_BATCH):

@@ -299,6 +299,7 @@ class OutboxEmail(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        WITHDRAWN = "withdrawn", _("Withdrawn: no longer applied when its turn came")
 
     registration = models.ForeignKey(
         Registration,

@@ -131,6 +131,22 @@ def test_a_registrant_who_cancels_gets_no_further_reminder(webinar):
     assert reminders() == [(registration.pk, 1440)]
 
 
+def test_a_reminder_queued_before_a_cancellation_is_withdrawn_not_sent(webinar, mailoutbox):
+    from registrations import delivery, services
+
+    registration = services.register(event=webinar, data={"name": "Ana", "email": "ana@example.com"})
+    queue_due_reminders(now=before(60))
+    [row] = OutboxEmail.objects.filter(kind=OutboxEmail.Kind.REMINDER)
+    services.cancel_registration(registration=registration)
+    mailoutbox.clear()
+
+    delivery.send_outbox_email(outbox_id=row.pk)
+
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.WITHDRAWN
+    assert mailoutbox == []
+
+
 def test_staff_offsets_per_event_are_respected():
     three_steps = factories.WebinarFactory(reminder_offsets=[7 * 24 * 60, 120, 15])
     none = factories.WebinarFactory(reminder_offsets=[])
