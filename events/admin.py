@@ -129,7 +129,7 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
         (_("Texts"), {"fields": ["summary", "highlights", "description", "practical_information"]}),
         (_("Languages"), {"fields": ["language", "interpretation_languages"]}),
         (_("Online"), {"fields": ["join_url", "reminder_offsets"]}),
-        (_("After the event"), {"fields": ["recording_url"]}),
+        (_("After the event"), {"fields": ["recording_url", "slides_url"]}),
     ]
 
     def save_formset(self, request, form, formset, change):

@@ -82,7 +82,7 @@ class EventAdminForm(forms.ModelForm):
             *["title", "subtitle", "slug", "kind", "status", "series", "topics", "time_zone", "start"],
             *["end", "secondary_time_zones", "venue", "summary", "highlights", "description"],
             *["practical_information", "language", "interpretation_languages", "join_url"],
-            *["reminder_offsets", "recording_url"],
+            *["reminder_offsets", "recording_url", "slides_url"],
         ]
 
 

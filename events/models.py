@@ -239,6 +239,7 @@ class Event(models.Model):
         help_text=_("Languages of simultaneous interpretation."),
     )
     recording_url = models.URLField(_("recording link"), blank=True)
+    slides_url = models.URLField(_("slides link"), blank=True)
     join_url = models.URLField(
         _("join link"),
         blank=True,

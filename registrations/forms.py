@@ -117,6 +117,9 @@ class RegistrationForm(forms.ModelForm):
             label=_("Sessions you will attend"),
             help_text=_("Times are %(zone)s.") % {"zone": event.time_zone.replace("_", " ")},
         )
+        if event.is_online and not self.fields["sessions"].queryset.exists():
+            # A webinar without a programme: nothing to choose.
+            del self.fields["sessions"]
         self.fields["language"].required = False
         self._set_up_interpretation()
         self._apply_field_settings()

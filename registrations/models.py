@@ -45,6 +45,10 @@ def new_manage_token():
     return secrets.token_urlsafe(32)
 
 
+# A webinar asks fewer questions than a conference: no meals, no participant list at a venue.
+WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
+
+
 class RegistrationSettings(models.Model):
     """How one event takes registrations. Services lock this row while they count and take places."""
 
@@ -111,8 +115,14 @@ class RegistrationSettings(models.Model):
         return max(self.capacity - self.confirmed_count, 0)
 
     def field_state(self, name):
-        """Return "required", "optional" or "hidden" for an optional field; optional by default."""
-        return self.field_settings.get(name, FieldState.OPTIONAL)
+        """Return "required", "optional" or "hidden" for an optional field.
+
+        By default optional; for a webinar, the questions it doesn't need are hidden.
+        """
+        default = FieldState.OPTIONAL
+        if name in WEBINAR_HIDDEN_BY_DEFAULT and self.event.is_online:
+            default = FieldState.HIDDEN
+        return self.field_settings.get(name, default)
 
 
 class RegistrationStatus(models.TextChoices):

@@ -52,15 +52,28 @@ def test_series_page_lists_seed_webinars_as_past_and_demo_ones_as_upcoming(clien
     ) in past
 
 
-def test_series_page_shows_recordings_of_past_webinars(client):
-    webinar = factories.WebinarFactory(recording_url="https://video.example.org/cpt")
+def test_series_page_and_webinar_page_show_recordings_and_slides_of_past_webinars(client):
+    webinar = factories.WebinarFactory(
+        recording_url="https://video.example.org/cpt", slides_url="https://files.example.org/cpt.pdf"
+    )
+    upcoming = factories.WebinarFactory(
+        series=webinar.series,
+        recording_url="https://video.example.org/early",
+        slides_url="https://x.example/s",
+    )
     webinar.start, webinar.end = webinar.start.replace(year=2020), webinar.end.replace(year=2020)
     webinar.save()
 
-    html = client.get(webinar.series.get_absolute_url()).content.decode()
+    series_html = client.get(webinar.series.get_absolute_url()).content.decode()
+    webinar_html = client.get(webinar.get_absolute_url()).content.decode()
+    upcoming_html = client.get(upcoming.get_absolute_url()).content.decode()
 
-    assert 'href="https://video.example.org/cpt"' in html
-    assert "No upcoming webinars yet." in html
+    for html in (series_html, webinar_html):
+        assert 'href="https://video.example.org/cpt"' in html
+        assert 'href="https://files.example.org/cpt.pdf"' in html
+    # Not yet held: nothing to watch, whatever is filled in.
+    assert "https://video.example.org/early" not in series_html + upcoming_html
+    assert "https://x.example/s" not in series_html + upcoming_html
 
 
 def test_conference_programme_shows_seed_times_in_brussels_time(client, demo):

@@ -170,3 +170,16 @@ def test_form_never_saves():
     with pytest.raises(NotImplementedError):
         form.save()
     assert Registration.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_webinar_form_asks_fewer_questions_than_a_conference():
+    conference = factories.EventFactory()
+    factories.SessionFactory(event=conference)
+    webinar = factories.WebinarFactory()
+
+    conference_fields = set(RegistrationForm(event=conference, user=AnonymousUser()).fields)
+    webinar_fields = set(RegistrationForm(event=webinar, user=AnonymousUser()).fields)
+
+    assert conference_fields - webinar_fields == {"sessions", "dietary_needs", "participant_list_consent"}
+    assert webinar_fields < conference_fields
