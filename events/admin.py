@@ -1,9 +1,15 @@
 """Staff edit everything here. Times are entered and shown in the event's own zone."""
 
+import datetime as dt
 import zoneinfo
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +28,7 @@ from .models import (
     Venue,
     WebinarSeries,
 )
-from .services import record_time_change
+from .services import clone_event, record_time_change
 
 
 def _zone_or_none(name):
@@ -111,6 +117,32 @@ class SessionSpeakerInline(admin.TabularInline):
     autocomplete_fields = ["speaker"]
 
 
+class CloneEventForm(forms.Form):
+    """The offset for the next edition, and for a single event its new title and slug."""
+
+    offset_days = forms.IntegerField(
+        label=_("Move dates by (days)"),
+        initial=364,
+        help_text=_("364 keeps the weekday a year later; 7 is the same time next week."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=250, required=False)
+    slug = forms.SlugField(
+        label=_("Slug"), max_length=100, required=False, help_text=_("Leave empty for “<slug>-copy”.")
+    )
+
+    def __init__(self, *args, events, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(events) != 1:
+            del self.fields["title"]
+            del self.fields["slug"]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug and Event.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("An event with this slug already exists."))
+        return slug
+
+
 @admin.register(Event)
 class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
     form = EventAdminForm
@@ -131,6 +163,39 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
         (_("Online"), {"fields": ["join_url", "reminder_offsets"]}),
         (_("After the event"), {"fields": ["recording_url", "slides_url"]}),
     ]
+    actions = ["clone_for_next_edition"]
+
+    def clone_event(self, request, event, offset, title, slug):
+        """Copy one event; a hook for subclasses that copy more (registration settings)."""
+        return clone_event(event=event, offset=offset, title=title, slug=slug)
+
+    @admin.action(description=_("Clone for next edition"), permissions=["add"])
+    def clone_for_next_edition(self, request, queryset):
+        events = list(queryset.order_by("start", "pk"))
+        form = CloneEventForm(request.POST if "apply" in request.POST else None, events=events)
+        if form.is_valid():
+            offset = dt.timedelta(days=form.cleaned_data["offset_days"])
+            title, slug = form.cleaned_data.get("title"), form.cleaned_data.get("slug")
+            clones = [self.clone_event(request, event, offset, title, slug) for event in events]
+            for event, clone in zip(events, clones, strict=True):
+                self.message_user(
+                    request,
+                    _("%(event)s was cloned as the draft “%(clone)s” (%(slug)s).")
+                    % {"event": event.title, "clone": clone.title, "slug": clone.slug},
+                    messages.SUCCESS,
+                )
+            if len(clones) == 1:
+                return redirect(reverse("admin:events_event_change", args=[clones[0].pk]))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Clone for next edition"),
+            "form": form,
+            "events": events,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/events/event/clone.html", context)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Session:

@@ -115,6 +115,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-pending-emails": {"task": "registrations.requeue_pending_emails", "schedule": 60.0},
     # Each reminder is written once (its dedupe key), so a late or doubled run sends nothing twice.
     "queue-due-reminders": {"task": "registrations.queue_due_reminders", "schedule": 300.0},
+    # A mailing whose task was lost is finished later; its dedupe keys keep anyone from getting it twice.
+    "resume-mailings": {"task": "registrations.resume_mailings", "schedule": 300.0},
 }
 
 # --- Email ------------------------------------------------------------------
@@ -193,6 +195,8 @@ STORAGES = {
 
 # Raise when the privacy notice changes: each registration records the version it accepted.
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+# Mailings hand their emails to the workers at most this many per minute (0: as fast as they go).
+MAILING_RATE_PER_MINUTE = env.int("MAILING_RATE_PER_MINUTE", default=600)
 
 # --- Security (production values when DEBUG is off) -------------------------
 

@@ -67,11 +67,32 @@ admin.site.unregister(Event)
 class EventAdmin(events_admin.EventAdmin):
     """The events app's EventAdmin plus registration settings and counts, which events may not import."""
 
-    readonly_fields = ["registration_counts", "session_registration_counts"]
-    actions = ["tell_recording_available"]
+    readonly_fields = ["registration_counts", "session_registration_counts", "staff_pages"]
+    actions = ["tell_recording_available", "clone_for_next_edition"]
 
     def time_changed(self, request, instance, old_start, old_end):
         _notify_time_change(self, request, instance, old_start, old_end)
+
+    def clone_event(self, request, event, offset, title, slug):
+        return services.clone_event_with_settings(event=event, offset=offset, title=title, slug=slug)
+
+    @admin.display(description=_("summaries and print pages"))
+    def staff_pages(self, obj):
+        links = [
+            ("registrations:staff_summary", _("Summary: counts, sessions, catering, interpretation")),
+            ("registrations:staff_participant_list", _("Participant list (print)")),
+            ("registrations:staff_badges", _("Name badges (print)")),
+            ("registrations:staff_registrations_csv", _("All registrations (CSV)")),
+            ("registrations:staff_registrations_excel", _("All registrations (CSV for Excel)")),
+        ]
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a></li>',
+                ((reverse(name, kwargs={"slug": obj.slug}), label) for name, label in links),
+            ),
+        )
 
     @admin.action(description=_("Tell registrants the recording is available"))
     def tell_recording_available(self, request, queryset):
@@ -126,7 +147,10 @@ class EventAdmin(events_admin.EventAdmin):
             return fieldsets
         return [
             *fieldsets,
-            (_("Registrations"), {"fields": ["registration_counts", "session_registration_counts"]}),
+            (
+                _("Registrations"),
+                {"fields": ["registration_counts", "session_registration_counts", "staff_pages"]},
+            ),
         ]
 
     @admin.display(description=_("registrations by status"))
@@ -674,3 +698,6 @@ class InvitationAdmin(admin.ModelAdmin):
                 _("Line %(line)d was not imported: %(error)s") % {"line": line, "error": error},
                 messages.ERROR,
             )
+
+
+from . import mailings_admin  # noqa: E402, F401 - registers the Mailing admin

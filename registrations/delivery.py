@@ -11,13 +11,16 @@ trade: an email may, very rarely, arrive twice, but is never lost.
 import datetime as dt
 import re
 import smtplib
+from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .checkin import CHECKIN_CODE_KINDS, CHECKIN_QR_CID, checkin_qr_png
 from .models import OutboxEmail, Registration
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -52,9 +55,57 @@ def describe_error(exc):
     return _ADDRESS.sub("<address>", f"{type(exc).__name__}: {exc}")[:500]
 
 
+class _MessageWithInlineImages(EmailMultiAlternatives):
+    """An email whose HTML shows images attached to it (``cid:``), in a multipart/related.
+
+    mixed[related[alternative[text, html], images...], attachments...]: clients show
+    the images in the HTML rather than as attachments.
+    """
+
+    def __init__(self, *args, inline_images=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inline_images = list(inline_images)
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if not self.inline_images:
+            return msg
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(msg)
+        for image in self.inline_images:
+            related.attach(image)
+        return related
+
+
+def _checkin_qr_image(row):
+    """The QR code of the row's check-in code as an inline PNG, or None when the email carries none.
+
+    Regenerated from the registration's token at send time, so the row stores no image:
+    only for the kinds that carry it, when the registration is still confirmed and the
+    HTML (rendered by emails.render_email) refers to it.
+    """
+    if row.kind not in CHECKIN_CODE_KINDS or row.registration_id is None:
+        return None
+    if f"cid:{CHECKIN_QR_CID}" not in row.body_html:
+        return None
+    token = (
+        Registration.objects.filter(pk=row.registration_id, status=Registration.Status.CONFIRMED)
+        .values_list("manage_token", flat=True)
+        .first()
+    )
+    if token is None:
+        return None
+    image = MIMEImage(checkin_qr_png(token), "png")
+    image.add_header("Content-ID", f"<{CHECKIN_QR_CID}>")
+    image.add_header("Content-Disposition", "inline", filename="registration-code.png")
+    return image
+
+
 def build_message(row):
-    """The EmailMultiAlternatives for an outbox row: text, HTML, and the .ics as invite.ics."""
-    message = EmailMultiAlternatives(
+    """The email for an outbox row: text, HTML, the check-in QR code inline, and the .ics as invite.ics."""
+    qr_image = _checkin_qr_image(row)
+    message = _MessageWithInlineImages(
+        inline_images=[qr_image] if qr_image is not None else [],
         subject=row.subject,
         body=row.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -126,11 +177,13 @@ def stale_pending_ids(*, now=None, limit=REQUEUE_BATCH):
     """Ids of pending rows whose task seems lost, oldest first, at most `limit`.
 
     Never tried and written more than REQUEUE_AFTER ago; or tried, still pending and
-    written more than RETRIES_LOST_AFTER ago.
+    written more than RETRIES_LOST_AFTER ago. A row spread out in time (send_after)
+    waits for its turn plus REQUEUE_AFTER.
     """
     now = now or timezone.now()
     return list(
         OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
+        .filter(Q(send_after__isnull=True) | Q(send_after__lt=now - REQUEUE_AFTER))
         .filter(Q(attempts=0, created__lt=now - REQUEUE_AFTER) | Q(created__lt=now - RETRIES_LOST_AFTER))
         .order_by("created", "pk")
         .values_list("pk", flat=True)[:limit]

@@ -17,6 +17,7 @@ from events.calendar import event_calendar
 from events.models import SessionSpeaker
 from events.times import zoned_ranges
 
+from .checkin import CHECKIN_QR_CID, carries_checkin_code
 from .models import OutboxEmail, Registration
 
 TEMPLATE_DIR = "registrations/email"
@@ -122,6 +123,11 @@ def render_email(*, registration, kind, context=None):
             "event_url": absolute_url(event.get_absolute_url()),
             "event_times": [_when(zoned) for zoned in zoned_ranges(event.start, event.end, zones)],
             "sessions": sessions,
+            # The code to show at the door, printed and as a QR image that delivery attaches.
+            "checkin_code": registration.manage_token
+            if carries_checkin_code(registration=registration, kind=kind)
+            else "",
+            "checkin_qr_src": f"cid:{CHECKIN_QR_CID}",
             **(context or {}),
             # After the caller's context: only the rule above ever gives a join link.
             "join_url": join_url,

@@ -1,4 +1,4 @@
-"""Registrations as CSV for staff, safe to open in a spreadsheet."""
+"""Registrations and summaries as CSV for staff, safe to open in a spreadsheet."""
 
 import csv
 import io
@@ -12,9 +12,30 @@ from events.models import Session
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Excel opens a CSV file by double-click only when it starts with a byte order mark
+# (else it guesses the encoding and mangles accents), and splits columns on the list
+# separator of the computer's region: ";" wherever the decimal separator is a comma,
+# as in Belgium, the Netherlands, France and Germany.
+EXCEL_BOM = "\ufeff"
+EXCEL_DELIMITER = ";"
+
+
 def _cell(value):
-    text = str(value)
+    text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _write(rows, *, delimiter=","):
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=delimiter)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return output.getvalue()
+
+
+def table_csv(table):
+    """Return a reports.Table as CSV text: its headers, then its rows; formulas neutralised."""
+    return _write([table.headers, *table.rows])
 
 
 def registrations_csv(queryset):
@@ -22,6 +43,15 @@ def registrations_csv(queryset):
 
     Every cell that a spreadsheet would read as a formula is prefixed with a single quote.
     """
+    return _write(_registration_rows(queryset))
+
+
+def registrations_excel_csv(queryset):
+    """Return the same rows as registrations_csv, for Excel: a byte order mark and ";" between cells."""
+    return EXCEL_BOM + _write(_registration_rows(queryset), delimiter=EXCEL_DELIMITER)
+
+
+def _registration_rows(queryset):
     header = [
         _("name"),
         _("email"),
@@ -42,11 +72,9 @@ def registrations_csv(queryset):
     registrations = queryset.prefetch_related(
         Prefetch("sessions", queryset=Session.objects.order_by("start", "end", "pk").only("title"))
     )
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(header)
+    yield header
     for registration in registrations:
-        row = [
+        yield [
             registration.name,
             registration.email,
             registration.organisation,
@@ -63,5 +91,3 @@ def registrations_csv(queryset):
             registration.time_zone,
             registration.created.isoformat(),
         ]
-        writer.writerow([_cell(value) for value in row])
-    return output.getvalue()

@@ -304,6 +304,8 @@ class OutboxEmail(models.Model):
         RECORDING_AVAILABLE = "recording_available", _("Recording available")
         # Sent to someone on a guest list, before any registration exists.
         INVITATION = "invitation", _("Personal invitation")
+        # A staff-written message to a mailing's audience (registrations.mailings).
+        MAILING = "mailing", _("Mailing")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -327,6 +329,16 @@ class OutboxEmail(models.Model):
         related_name="emails",
         verbose_name=_("invitation"),
     )
+    # Rows of a mailing: one per recipient (dedupe key "mailing:<mailing>:<registration>"),
+    # and tests sent to staff (no dedupe key).
+    mailing = models.ForeignKey(
+        "Mailing",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("mailing"),
+    )
     to_email = models.EmailField(_("to"))
     # Emails that must go at most once (a reminder per offset, a time change per
     # SEQUENCE, ...) carry a key; the unique index makes a second row impossible.
@@ -339,6 +351,9 @@ class OutboxEmail(models.Model):
     language = models.CharField(_("language"), max_length=10, default="en")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Set when delivery is deliberately spread out (mailings at a rate): the sweep
+    # must not send such a row before its turn.
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -373,3 +388,79 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class Mailing(models.Model):
+    """A message staff write to part of an event's registrants; sent through registrations.mailings.
+
+    Subject and body may hold the placeholders {{ name }}, {{ manage_link }},
+    {{ practical_information }} and {{ event }}; the body is Markdown.
+    """
+
+    class Audience(models.TextChoices):
+        CONFIRMED = "confirmed", _("All confirmed registrants")
+        GUESTS = "guests", _("Guests only: confirmed, not affiliates")
+        AFFILIATES = "affiliates", _("Affiliates only: confirmed, members of affiliate organisations")
+        SESSIONS = "sessions", _("Confirmed attendees of the chosen sessions")
+        WAITING_LIST = "waiting_list", _("The waiting list")
+        INTERPRETATION = "interpretation", _("Confirmed registrants who asked for interpretation")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="mailings", verbose_name=_("event")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Markdown. Placeholders: {{ name }}, {{ manage_link }}, {{ practical_information }}, {{ event }}."
+        ),
+    )
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.CONFIRMED
+    )
+    sessions = models.ManyToManyField(
+        Session,
+        related_name="mailings",
+        blank=True,
+        verbose_name=_("sessions"),
+        help_text=_("For the audience “attendees of the chosen sessions”."),
+    )
+    registered_since = models.DateTimeField(
+        _("registered since"),
+        null=True,
+        blank=True,
+        help_text=_("Only people who registered at or after this time. Leave empty for everyone."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    # Set each time sending starts; a mailing still sending long after is resumed.
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True, editable=False)
+    # When sending again to new audience members: only those registered since this.
+    new_since = models.DateTimeField(
+        _("new audience members registered since"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+
+    def __str__(self):
+        return f"{self.subject} – {self.event}"

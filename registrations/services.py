@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events import services as event_services
 from events.models import Session
 
 from . import emails, tasks
@@ -540,3 +541,29 @@ def send_invitations(*, invitations):
         invitation.save(update_fields=["sent_at"])
         sent.append(invitation)
     return sent
+
+
+@transaction.atomic
+def clone_event_with_settings(*, event, offset, title=None, slug=None):
+    """Copy `event` with events.services.clone_event, then its registration settings.
+
+    The settings keep the mode, capacity, optional fields and invitation code; the
+    opening and closing times move by `offset` like the event's. Registrations and
+    guest lists are not copied, so the copy starts with no confirmed places.
+
+    Side effects: those of events.services.clone_event, plus one RegistrationSettings
+    row when `event` has one. Returns the new Event.
+    """
+    clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
+    settings = RegistrationSettings.objects.filter(event=event).first()
+    if settings is not None:
+        RegistrationSettings.objects.create(
+            event=clone,
+            mode=settings.mode,
+            invitation_code=settings.invitation_code,
+            capacity=settings.capacity,
+            field_settings=settings.field_settings,
+            opens_at=event_services.shift_local_time(settings.opens_at, offset=offset, tz=event.tz),
+            closes_at=event_services.shift_local_time(settings.closes_at, offset=offset, tz=event.tz),
+        )
+    return clone

@@ -75,3 +75,58 @@ def task_queue_due_reminders():
     Run every five minutes by Celery beat (CELERY_BEAT_SCHEDULE). Safe to run late, twice or concurrently.
     """
     return reminders.queue_due_reminders()
+
+
+# --- Mailings --------------------------------------------------------------------------------------
+
+
+def queue_send_email_later(*, outbox_id, countdown):
+    """Queue task_send_email for a row to run in `countdown` seconds; like queue_send_email otherwise."""
+    try:
+        task_send_email.apply_async(kwargs={"outbox_id": outbox_id}, countdown=countdown)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "Could not queue outbox email %s (%s); the sweep will queue it.", outbox_id, type(exc).__name__
+        )
+        return False
+    except (Retry, TransientEmailError):
+        logger.warning("Sending outbox email %s failed; it stays pending.", outbox_id)
+        return False
+    return True
+
+
+@shared_task(name="registrations.send_mailing")
+def task_send_mailing(*, mailing_id):
+    """Write the outbox rows of a mailing being sent and queue their delivery; return how many.
+
+    Safe to run twice or concurrently (see mailings.deliver_mailing).
+    """
+    from . import mailings
+
+    return mailings.deliver_mailing(mailing_id=mailing_id)
+
+
+def queue_send_mailing(*, mailing_id):
+    """Queue task_send_mailing; if the broker is down, log it: the mailing stays "sending".
+
+    Called from transaction.on_commit. task_resume_mailings queues it again later.
+    """
+    try:
+        task_send_mailing.delay(mailing_id=mailing_id)
+    except BROKER_ERRORS as exc:
+        logger.warning("Could not queue mailing %s (%s).", mailing_id, type(exc).__name__)
+        return False
+    return True
+
+
+@shared_task(name="registrations.resume_mailings")
+def task_resume_mailings():
+    """Queue task_send_mailing again for mailings stuck in "sending"; return how many.
+
+    Run by Celery beat (CELERY_BEAT_SCHEDULE): a mailing whose task was lost (broker
+    down at commit, worker killed) is finished later, and nobody gets it twice.
+    """
+    from . import mailings
+
+    ids = mailings.stalled_mailing_ids()
+    return sum(queue_send_mailing(mailing_id=mailing_id) for mailing_id in ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checkin_views, staff_views, views
 
 app_name = "registrations"
 urlpatterns = [
@@ -12,4 +12,26 @@ urlpatterns = [
     path("registrations/manage/<str:token>/", views.manage, name="manage"),
     path("registrations/manage/<str:token>/cancel/", views.cancel, name="cancel"),
     path("privacy/", views.privacy, name="privacy"),
+    path("staff/events/<slug:slug>/summary/", staff_views.summary, name="staff_summary"),
+    path(
+        "staff/events/<slug:slug>/summary/<slug:table>.csv", staff_views.summary_csv, name="staff_summary_csv"
+    ),
+    path(
+        "staff/events/<slug:slug>/registrations.csv",
+        staff_views.registrations_export,
+        name="staff_registrations_csv",
+    ),
+    path(
+        "staff/events/<slug:slug>/registrations-excel.csv",
+        staff_views.registrations_excel_export,
+        name="staff_registrations_excel",
+    ),
+    path(
+        "staff/events/<slug:slug>/participants/", staff_views.participant_list, name="staff_participant_list"
+    ),
+    path("staff/events/<slug:slug>/badges/", staff_views.badges, name="staff_badges"),
+    path("staff/events/<slug:slug>/check-in/", checkin_views.checkin_page, name="checkin"),
+    path("staff/events/<slug:slug>/check-in/code/", checkin_views.check_in_by_code, name="checkin_code"),
+    path("staff/events/<slug:slug>/check-in/<int:pk>/", checkin_views.mark_present, name="checkin_present"),
+    path("staff/events/<slug:slug>/check-in/<int:pk>/undo/", checkin_views.undo_present, name="checkin_undo"),
 ]

@@ -190,3 +190,15 @@ def test_sweep_batch_is_bounded(django_capture_on_commit_callbacks):
         OutboxEmail.objects.filter(pk=row.pk).update(created=now - dt.timedelta(minutes=5))
 
     assert len(delivery.stale_pending_ids(now=now, limit=2)) == 2
+
+
+def test_sweep_leaves_a_row_spread_out_in_time_until_its_turn(django_capture_on_commit_callbacks):
+    now = timezone.now()
+    row = queued_row(django_capture_on_commit_callbacks, email="later@example.com")
+    OutboxEmail.objects.filter(pk=row.pk).update(
+        created=now - dt.timedelta(minutes=5), send_after=now + dt.timedelta(minutes=10)
+    )
+
+    assert delivery.stale_pending_ids(now=now) == []
+    assert delivery.stale_pending_ids(now=now + dt.timedelta(minutes=10, seconds=30)) == []
+    assert delivery.stale_pending_ids(now=now + dt.timedelta(minutes=12)) == [row.pk]

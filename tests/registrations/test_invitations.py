@@ -170,7 +170,8 @@ def test_every_outbox_kind_has_a_rendering():
     # tests/registrations/test_emails.py covers the kinds about a registration; this file the invitation.
     from tests.registrations.test_emails import STATUS_OF_KIND
 
-    assert set(OutboxEmail.Kind) == {*STATUS_OF_KIND, OutboxEmail.Kind.INVITATION}
+    # tests/registrations/test_mailings.py covers the mailing kind.
+    assert set(OutboxEmail.Kind) == {*STATUS_OF_KIND, OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING}
 
 
 # --- Registering with the link --------------------------------------------------------------------
