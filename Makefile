@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 DEMO_PASSWORD ?= ewevents-demo
 ARGS ?=
 
-.PHONY: venv run test lint
+.PHONY: venv messages makemessages run test lint
 
 # Create the virtualenv, and (re)install when pyproject.toml is newer than the stamp.
 venv: $(VENV)/.installed
@@ -15,14 +15,27 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install -e ".[test]"
 	touch $@
 
+# Compile the translations (locale/*/LC_MESSAGES/*.mo) when a .po is newer than its .mo.
+# Needs msgfmt (apt-get install gettext); without it the committed .mo files are used as they are.
+messages: venv
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(PYTHON) manage.py compilemessages --ignore=$(VENV) --ignore=staticfiles; \
+	else \
+		echo "msgfmt not found (apt-get install gettext): using the committed .mo files."; \
+	fi
+
+# Refresh locale/es/LC_MESSAGES/django.po from the code and templates; then translate the new entries.
+makemessages: venv
+	$(PYTHON) manage.py makemessages -l es --ignore=$(VENV) --ignore=staticfiles --ignore=tests
+
 # Migrate, load the demo data and serve on http://127.0.0.1:8000/.
-run: venv
+run: venv messages
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo --password "$(DEMO_PASSWORD)"
 	$(PYTHON) manage.py runserver 127.0.0.1:8000
 
 # The test suite; it starts its own PostgreSQL, Redis and Chromium. Extra options: make test ARGS="-k mail".
-test: venv
+test: venv messages
 	$(PYTHON) -m pytest $(ARGS)
 
 # Lint and formatting check.

@@ -55,7 +55,7 @@ def _add_join_link(entry, event, join_url):
     """Put `join_url` in the entry's description, and as its location for an online event."""
     if not join_url:
         return entry
-    line = f"{_('Join')}: {join_url}"
+    line = _("Join") + f": {join_url}"
     description = str(entry.get("description", ""))
     entry.pop("description", None)
     entry.add("description", f"{description}\n\n{line}" if description else line)
@@ -75,7 +75,8 @@ def session_entry(session, *, build_url, join_url=None):
         description = session.description
         speakers = ", ".join(link.speaker.name for link in session.visible_speakers)
         if speakers:
-            description = f"{description}\n\n{_('Speakers')}: {speakers}".strip()
+            description = f"{description}\n\n" + _("Speakers") + f": {speakers}"
+            description = description.strip()
     else:
         description = _("Restricted to affiliates and monitoring partners.")
     entry = _entry(

@@ -38,7 +38,8 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         label = f"{when} · {session.title}"
         left = self.places_left.get(session.pk)
         if left == 0:
-            return f"{label} ({gettext('full: waiting list')})"
+            full = gettext("full: waiting list")  # outside the f-string, where makemessages finds it
+            return f"{label} ({full})"
         if left is not None:
             places = ngettext("%(count)d place left", "%(count)d places left", left) % {"count": left}
             return f"{label} ({places})"

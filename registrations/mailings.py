@@ -295,17 +295,17 @@ def practical_information_body(event):
     venue = event.venue
     lines = [_("Dear {{ name }},"), "", _("Here is the practical information for {{ event }}."), ""]
     if venue is not None:
-        lines += [f"## {_('Venue')}", "", f"**{venue.name}**"]
+        lines += ["## " + _("Venue"), "", f"**{venue.name}**"]
         lines += [line.strip() for line in venue.address.splitlines() if line.strip()]
         lines += [", ".join(part for part in (venue.city, venue.country) if part)]
         if venue.website:
             lines.append(venue.website)
         lines.append("")
         if venue.directions.strip():
-            lines += [f"## {_('Getting there')}", "", venue.directions.strip(), ""]
-    lines += [f"## {_('Practical information')}", "", "{{ practical_information }}", ""]
+            lines += ["## " + _("Getting there"), "", venue.directions.strip(), ""]
+    lines += ["## " + _("Practical information"), "", "{{ practical_information }}", ""]
     lines += [
-        f"## {_('Hotels and transport')}",
+        "## " + _("Hotels and transport"),
         "",
         _(
             "Information about local hotels and transportation to and from the venue: "
