@@ -288,10 +288,48 @@ def _join_times(rows, tz):
     return times
 
 
-class AttendanceImportForm(forms.Form):
-    """An event and the webinar platform's attendee report: a CSV file with an email column."""
+class CsvUploadForm(forms.Form):
+    """An event and a CSV file uploaded by staff; subclasses set the limits, columns and messages."""
+
+    max_bytes = 2 * 1024 * 1024
+    too_large_message = ""
+    required_columns = ()
+    missing_columns_message = ""
+    # Guest lists keep blank lines as empty rows, so that reported line numbers stay right.
+    keep_blank_lines = False
 
     event = forms.ModelChoiceField(queryset=Event.objects.order_by("-start"), label=_("Event"))
+
+    def clean_file(self):
+        """Return the rows as dicts keyed by the lower-cased, stripped header."""
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(self.too_large_message)
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
+        lines = text.splitlines()
+        header = lines[0] if lines else ""
+        # Some spreadsheets save with semicolons.
+        delimiter = ";" if ";" in header and "," not in header else ","
+        # csv.reader, not DictReader: DictReader drops blank lines, which would shift the line numbers.
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        fieldnames = [name.strip().lower() for name in next(reader, [])]
+        if not set(self.required_columns) <= set(fieldnames):
+            raise forms.ValidationError(self.missing_columns_message)
+        records = (record for record in reader if record or self.keep_blank_lines)
+        return [dict(zip(fieldnames, record, strict=False)) for record in records]
+
+
+class AttendanceImportForm(CsvUploadForm):
+    """An event and the webinar platform's attendee report: a CSV file with an email column."""
+
+    max_bytes = ATTENDANCE_MAX_BYTES
+    too_large_message = _("The file is too large: at most 5 MB.")
+    required_columns = ("email",)
+    missing_columns_message = _("The first line must name an email column.")
+
     file = forms.FileField(
         label=_("Attendee report (CSV)"),
         help_text=_(
@@ -299,24 +337,6 @@ class AttendanceImportForm(forms.Form):
             "is used as the time of attendance."
         ),
     )
-
-    def clean_file(self):
-        """Return the rows as dicts keyed by the lower-cased, stripped header."""
-        upload = self.cleaned_data["file"]
-        if upload.size > ATTENDANCE_MAX_BYTES:
-            raise forms.ValidationError(_("The file is too large: at most 5 MB."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
-        lines = text.splitlines()
-        header = lines[0] if lines else ""
-        delimiter = ";" if ";" in header and "," not in header else ","
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        fieldnames = [name.strip().lower() for name in next(reader, [])]
-        if "email" not in fieldnames:
-            raise forms.ValidationError(_("The first line must name an email column."))
-        return [dict(zip(fieldnames, record, strict=False)) for record in reader if record]
 
 
 @admin.register(Registration)
@@ -546,10 +566,15 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 GUEST_LIST_MAX_BYTES = 2 * 1024 * 1024
 
 
-class GuestListImportForm(forms.Form):
+class GuestListImportForm(CsvUploadForm):
     """An event and a CSV file with a header row naming the columns name and email."""
 
-    event = forms.ModelChoiceField(queryset=Event.objects.order_by("-start"), label=_("Event"))
+    max_bytes = GUEST_LIST_MAX_BYTES
+    too_large_message = _("The file is too large: at most 2 MB.")
+    required_columns = ("name", "email")
+    missing_columns_message = _("The first line must name the columns: name,email.")
+    keep_blank_lines = True
+
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
@@ -557,25 +582,6 @@ class GuestListImportForm(forms.Form):
             "(or semicolons, as some spreadsheets save them)."
         ),
     )
-
-    def clean_file(self):
-        """Return the rows as dicts keyed by the lower-cased header; a blank line stays as an empty row."""
-        upload = self.cleaned_data["file"]
-        if upload.size > GUEST_LIST_MAX_BYTES:
-            raise forms.ValidationError(_("The file is too large: at most 2 MB."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
-        lines = text.splitlines()
-        header = lines[0] if lines else ""
-        delimiter = ";" if ";" in header and "," not in header else ","
-        # csv.reader, not DictReader: DictReader drops blank lines, which would shift the line numbers.
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        fieldnames = [name.strip().lower() for name in next(reader, [])]
-        if "name" not in fieldnames or "email" not in fieldnames:
-            raise forms.ValidationError(_("The first line must name the columns: name,email."))
-        return [dict(zip(fieldnames, record, strict=False)) for record in reader]
 
 
 class SentListFilter(admin.SimpleListFilter):
