@@ -1,0 +1,488 @@
+"""Access matrix: every URL the project routes, requested by every kind of viewer.
+
+The URL names come from the resolver, so a view added later fails
+`test_every_routed_url_is_classified` until it has a row in ROUTES. Each row says
+who may open the page; the matrix test then checks, for each URL and viewer, the
+status class, that nothing answers 500, that restricted text (marked "SECRET":
+restricted descriptions, hidden session titles, rooms, the webinar's join link)
+never reaches an anonymous or non-affiliate viewer, and that no guest's name or
+email reaches the public or another guest's manage page.
+
+One dataset serves the whole module: it is written once inside a transaction that
+is rolled back when the module ends; each test runs in a savepoint of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from events.models import Session
+from registrations import feeds, services
+from registrations.models import RegistrationSettings
+from tests import factories
+
+# Whole includes left out of the matrix, with the reason. Anything else routed is the project's.
+SKIPPED_INCLUDES = {
+    "admin": "Django admin: test_admin_changelists_refuse_non_staff covers every registered ModelAdmin.",
+    "allauth.urls": "django-allauth's account pages (account_*, mfa, socialaccount): third-party.",
+    "django.conf.urls.i18n": "set_language, Django's own language switcher: third-party.",
+}
+
+SECRET = "SECRET"
+JOIN_URL = "https://join.example/SECRET-JOIN"
+
+# Viewers of the matrix. "member" is the affiliate who registered for the conference.
+VIEWERS = ["anonymous", "non_affiliate", "member", "staff"]
+MUST_NOT_SEE_SECRET = {"anonymous", "non_affiliate"}
+
+# Access kinds.
+PUBLIC = "public"  # everyone 200
+AFFILIATES = "affiliates"  # anonymous and non-affiliates 404, affiliates and staff 200
+REDIRECT = "redirect"  # everyone is redirected (a page that needs a session state)
+LOGIN = "login"  # anonymous redirected to the login page, others 200
+STAFF = "staff"  # non-staff redirected to the admin login, staff 200
+TOKEN = "token"  # the token is the credential: 200 whoever asks, an unknown token 404
+POST_LOGIN = "post_login"  # POST only, login required: anonymous to login, others GET 405
+POST_STAFF = "post_staff"  # POST only, staff: non-staff to the admin login, staff GET 405
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way to request a URL: its kwargs from the dataset, and who may see it."""
+
+    label: str
+    kwargs: Callable[[SimpleNamespace], dict]
+    access: str
+    # Token cases: whose registration (key in world.registrations) or feed the token opens.
+    owner: str = ""
+    # The page rightly shows restricted text to whoever holds this token (an
+    # affiliate's own registration, a confirmed webinar registrant's join link).
+    owner_sees_secret: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _conf(w):
+    return {"slug": w.conference.slug}
+
+
+def _web(w):
+    return {"slug": w.webinar.slug}
+
+
+def _session(attr):
+    return lambda w: {"slug": w.conference.slug, "pk": getattr(w, attr).pk}
+
+
+def _reg_pk(w):
+    return {"slug": w.conference.slug, "pk": w.registrations["guest_a"].pk}
+
+
+def _token(key):
+    return lambda w: {"token": w.registrations[key].manage_token}
+
+
+def _each_event(access):
+    return [Case("conference", _conf, access), Case("webinar", _web, access)]
+
+
+def _manage_cases(access=TOKEN):
+    return [
+        Case("guest_a", _token("guest_a"), access, owner="guest_a"),
+        Case("guest_b", _token("guest_b"), access, owner="guest_b"),
+        Case(
+            "guest_a_webinar",
+            _token("guest_a_webinar"),
+            access,
+            owner="guest_a_webinar",
+            owner_sees_secret=True,
+        ),
+        Case("affiliate", _token("affiliate"), access, owner="affiliate", owner_sees_secret=True),
+    ]
+
+
+# Every project URL name, and how each is requested and who may open it.
+ROUTES: dict[str, list[Case]] = {
+    "events:home": [Case("", lambda w: {}, PUBLIC)],
+    "events:past_events": [Case("", lambda w: {}, PUBLIC)],
+    "events:event_detail": _each_event(PUBLIC),
+    "events:programme_print": _each_event(PUBLIC),
+    "events:speakers": _each_event(PUBLIC),
+    "events:event_ics": _each_event(PUBLIC),
+    "events:event_feed": _each_event(PUBLIC),
+    "events:session_detail": [
+        Case("public", _session("public"), PUBLIC),
+        Case("teaser", _session("teaser"), PUBLIC),
+        Case("hidden", _session("hidden"), AFFILIATES),
+    ],
+    "events:session_ics": [
+        Case("public", _session("public"), PUBLIC),
+        Case("teaser", _session("teaser"), PUBLIC),
+        Case("hidden", _session("hidden"), AFFILIATES),
+    ],
+    "events:series_detail": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
+    "events:series_feed": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
+    "registrations:register": _each_event(PUBLIC),
+    # Without a registration just made in this session it sends back to the form.
+    "registrations:register_done": _each_event(REDIRECT),
+    "registrations:mine": [Case("", lambda w: {}, LOGIN)],
+    "registrations:reset_calendar_feed": [Case("", lambda w: {}, POST_LOGIN)],
+    "registrations:personal_feed": [
+        Case(
+            "affiliate",
+            lambda w: {"token": w.affiliate_feed.token},
+            TOKEN,
+            owner="affiliate_feed",
+            owner_sees_secret=True,
+        )
+    ],
+    "registrations:manage": _manage_cases(),
+    "registrations:cancel": _manage_cases(),
+    "registrations:privacy": [Case("", lambda w: {}, PUBLIC)],
+    "registrations:staff_summary": _each_event(STAFF),
+    "registrations:staff_summary_csv": [
+        Case(table, lambda w, table=table: {"slug": w.conference.slug, "table": table}, STAFF)
+        for table in ("statuses", "attendee-types", "sessions", "catering", "interpretation", "accessibility")
+    ],
+    "registrations:staff_registrations_csv": _each_event(STAFF),
+    "registrations:staff_registrations_excel": _each_event(STAFF),
+    "registrations:staff_participant_list": _each_event(STAFF),
+    "registrations:staff_badges": _each_event(STAFF),
+    "registrations:checkin": _each_event(STAFF),
+    "registrations:checkin_code": [Case("", _conf, POST_STAFF)],
+    "registrations:checkin_present": [Case("", _reg_pk, POST_STAFF)],
+    "registrations:checkin_undo": [Case("", _reg_pk, POST_STAFF)],
+}
+
+
+def _routed_names(patterns, namespace=""):
+    """Yield (name, route) for every project pattern, skipping SKIPPED_INCLUDES."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            module = pattern.urlconf_name if isinstance(pattern.urlconf_name, str) else None
+            module = module or getattr(pattern.urlconf_module, "__name__", None)
+            if pattern.namespace in SKIPPED_INCLUDES or module in SKIPPED_INCLUDES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routed_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), str(pattern.pattern)
+
+
+def routed_url_names():
+    return list(_routed_names(get_resolver().url_patterns))
+
+
+def test_skipped_includes_are_still_routed():
+    """A stale SKIP entry would hide nothing, but it would mislead: each must match an include."""
+    seen = set()
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            module = pattern.urlconf_name if isinstance(pattern.urlconf_name, str) else None
+            module = module or getattr(pattern.urlconf_module, "__name__", None)
+            seen.update({pattern.namespace, module})
+    assert set(SKIPPED_INCLUDES) <= seen
+
+
+def test_every_routed_url_is_classified():
+    routed = routed_url_names()
+    unnamed = [route for name, route in routed if name is None]
+    assert not unnamed, f"Unnamed project URL patterns cannot be classified: {unnamed}"
+    names = {name for name, _route in routed}
+    assert names == set(ROUTES), (
+        f"Unclassified: {sorted(names - set(ROUTES))}; stale rows: {sorted(set(ROUTES) - names)}"
+    )
+
+
+# --- The dataset --------------------------------------------------------------------
+
+
+def _build_world():
+    conference = factories.EventFactory(title="Matrix Conference", slug="matrix-conference")
+    start = conference.start
+    public = factories.SessionFactory(
+        event=conference, title="Open panel", description="Open panel description.", start=start
+    )
+    factories.SessionSpeakerFactory(
+        session=public, speaker__name="Open Speaker", speaker__slug="open-speaker"
+    )
+    teaser = factories.SessionFactory(
+        event=conference,
+        title="Restricted conversation",
+        description="SECRET teaser description",
+        visibility=Session.Visibility.AFFILIATES,
+        start=start.replace(hour=14),
+        room="Room SECRET-ROOM",
+    )
+    factories.SessionSpeakerFactory(
+        session=teaser, speaker__name="SECRET Teaser Speaker", speaker__slug="secret-teaser-speaker"
+    )
+    hidden = factories.SessionFactory(
+        event=conference,
+        title="SECRET hidden closed meeting",
+        description="SECRET hidden description",
+        visibility=Session.Visibility.HIDDEN,
+        start=start.replace(hour=16),
+    )
+    factories.SessionSpeakerFactory(
+        session=hidden, speaker__name="SECRET Hidden Speaker", speaker__slug="secret-hidden-speaker"
+    )
+    webinar = factories.WebinarFactory(title="Matrix Webinar", slug="matrix-webinar", join_url=JOIN_URL)
+    for event in (conference, webinar):
+        factories.RegistrationSettingsFactory(event=event, mode=RegistrationSettings.Mode.OPEN)
+
+    member = factories.MembershipFactory(user__email="member-matrix@affiliate.example").user
+    users = {
+        "non_affiliate": factories.UserFactory(email="outsider-matrix@example.net"),
+        "member": member,
+        "staff": factories.StaffFactory(email="staff-matrix@example.net"),
+    }
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    guest = {
+        "guest_a": ("Guestalpha Leakcheck", "guest-alpha@leak.example"),
+        "guest_b": ("Guestbravo Leakcheck", "guest-bravo@leak.example"),
+    }
+
+    def register(event, name, email, sessions, user=None):
+        data = {
+            "name": name,
+            "email": email,
+            "sessions": sessions,
+            "participant_list_consent": True,
+            "dietary_needs": f"diet of {name}",
+        }
+        return services.register(event=event, data=data, user=user, now=now)
+
+    registrations = {
+        "guest_a": register(conference, *guest["guest_a"], [public]),
+        "guest_b": register(conference, *guest["guest_b"], [public]),
+        "guest_a_webinar": register(webinar, *guest["guest_a"], []),
+        "affiliate": register(conference, "Memberina Affiliate", member.email, [public, teaser], user=member),
+    }
+    return SimpleNamespace(
+        conference=conference,
+        webinar=webinar,
+        public=public,
+        teaser=teaser,
+        hidden=hidden,
+        users=users,
+        guests=guest,
+        registrations=registrations,
+        affiliate_feed=feeds.calendar_feed_for(member),
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The module's dataset, written once and rolled back after the module's last test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _client_for(client, world, viewer):
+    user = world.users.get(viewer)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _redirects_to(response, url_name):
+    return response.status_code == 302 and response.url.startswith(reverse(url_name))
+
+
+def _matrix_params():
+    for name, cases in ROUTES.items():
+        for case in cases:
+            for viewer in VIEWERS:
+                yield pytest.param(name, case, viewer, id=f"{name}[{case.label}]-{viewer}")
+
+
+def _body(response):
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def _guest_leaks(body, world, allowed=()):
+    leaks = []
+    for key, (name, email) in world.guests.items():
+        if key in allowed:
+            continue
+        leaks += [text for text in (name, email) if text.lower() in body.lower()]
+    return leaks
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "case", "viewer"), list(_matrix_params()))
+def test_access_matrix(world, client, name, case, viewer):
+    client = _client_for(client, world, viewer)
+    url = reverse(name, kwargs=case.kwargs(world))
+    response = client.get(url)
+    status = response.status_code
+    assert status != 500
+
+    if case.access in (PUBLIC, TOKEN):
+        assert status == 200, (url, status)
+    elif case.access == AFFILIATES:
+        assert status == (404 if viewer in MUST_NOT_SEE_SECRET else 200), (url, status)
+    elif case.access == REDIRECT:
+        assert status == 302, (url, status)
+    elif case.access == LOGIN:
+        if viewer == "anonymous":
+            assert _redirects_to(response, "account_login"), (url, status)
+        else:
+            assert status == 200, (url, status)
+    elif case.access == STAFF:
+        if viewer == "staff":
+            assert status == 200, (url, status)
+        else:
+            assert _redirects_to(response, "admin:login"), (url, status)
+    elif case.access == POST_LOGIN:
+        if viewer == "anonymous":
+            assert _redirects_to(response, "account_login"), (url, status)
+        else:
+            assert status == 405, (url, status)
+    elif case.access == POST_STAFF:
+        if viewer == "staff":
+            assert status == 405, (url, status)
+        else:
+            assert _redirects_to(response, "admin:login"), (url, status)
+    else:  # pragma: no cover - a typo in ROUTES
+        pytest.fail(f"unknown access kind {case.access}")
+
+    body = _body(response)
+    if viewer in MUST_NOT_SEE_SECRET and not (case.access == TOKEN and case.owner_sees_secret):
+        assert SECRET not in body, f"{url} shows restricted text to {viewer}"
+    if viewer == "staff" and case.access in (STAFF, POST_STAFF):
+        return  # Staff pages list registrants; that is what they are for.
+    allowed = (case.owner.removesuffix("_webinar"),) if case.access == TOKEN else ()
+    assert not _guest_leaks(body, world, allowed), f"{url} shows another person's data to {viewer}"
+
+
+def _refused_posts():
+    for name, cases in ROUTES.items():
+        for case in cases:
+            if case.access == POST_LOGIN:
+                yield pytest.param(name, case, "anonymous", id=f"{name}-anonymous")
+            elif case.access == POST_STAFF:
+                for viewer in ("anonymous", "non_affiliate", "member"):
+                    yield pytest.param(name, case, viewer, id=f"{name}-{viewer}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "case", "viewer"), list(_refused_posts()))
+def test_post_actions_refuse_who_may_not_act(world, client, name, case, viewer):
+    """A POST from someone not allowed is turned away before it acts."""
+    client = _client_for(client, world, viewer)
+    response = client.post(reverse(name, kwargs=case.kwargs(world)), {"code": "x"})
+    login = "account_login" if case.access == POST_LOGIN else "admin:login"
+    assert _redirects_to(response, login)
+    world.registrations["guest_a"].refresh_from_db()
+    assert world.registrations["guest_a"].attended_at is None
+
+
+@pytest.mark.django_db
+def test_the_checks_can_fail(world, client):
+    """Controls: the text the matrix looks for is really on the pages of those allowed to see it."""
+    client.force_login(world.users["member"])
+    assert SECRET in _body(client.get(reverse("events:event_detail", kwargs=_conf(world))))
+    assert SECRET in _body(client.get(reverse("events:session_detail", kwargs=_session("hidden")(world))))
+    client.force_login(world.users["staff"])
+    listing = _body(client.get(reverse("registrations:staff_registrations_csv", kwargs=_conf(world))))
+    assert all(name in listing and email in listing for name, email in world.guests.values())
+
+
+# --- Tokens: unknown ones, and another person's -------------------------------------
+
+
+TOKEN_URLS = [name for name, cases in ROUTES.items() if any(case.access == TOKEN for case in cases)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", TOKEN_URLS)
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_unknown_token_is_404(world, client, name, viewer):
+    client = _client_for(client, world, viewer)
+    for token in ("not-a-token", "x" * 43, world.registrations["guest_a"].manage_token[:-1]):
+        assert client.get(reverse(name, kwargs={"token": token})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_manage_token_does_not_open_a_calendar_feed_and_back(world, client):
+    """The two kinds of token are separate secrets: neither opens the other's page."""
+    manage_token = world.registrations["affiliate"].manage_token
+    feed_token = world.affiliate_feed.token
+    assert (
+        client.get(reverse("registrations:personal_feed", kwargs={"token": manage_token})).status_code == 404
+    )
+    assert client.get(reverse("registrations:manage", kwargs={"token": feed_token})).status_code == 404
+    assert client.get(reverse("registrations:cancel", kwargs={"token": feed_token})).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["registrations:manage", "registrations:cancel"])
+@pytest.mark.parametrize("owner", ["guest_a", "guest_b"])
+def test_another_persons_manage_token_shows_only_that_person(world, client, name, owner):
+    """Logged in as guest A's account-less counterpart or not, B's link shows B only, and the reverse."""
+    other = "guest_b" if owner == "guest_a" else "guest_a"
+    response = client.get(reverse(name, kwargs={"token": world.registrations[owner].manage_token}))
+    body = _body(response)
+    assert response.status_code == 200
+    if name == "registrations:manage":
+        assert world.guests[owner][0] in body
+    assert not _guest_leaks(body, world, allowed=(owner,)), f"{other}'s data on {owner}'s page"
+    assert "Memberina Affiliate" not in body
+
+
+@pytest.mark.django_db
+def test_personal_feed_holds_only_its_owners_registrations(world, client):
+    body = _body(
+        client.get(reverse("registrations:personal_feed", kwargs={"token": world.affiliate_feed.token}))
+    )
+    assert "Matrix Conference" in body
+    assert "Matrix Webinar" not in body  # guest A's webinar registration is not the affiliate's
+    assert not _guest_leaks(body, world)
+
+
+@pytest.mark.django_db
+def test_join_link_reaches_only_the_confirmed_registrant(world, client):
+    """The join link is on guest A's webinar manage page and nowhere public."""
+    manage = client.get(reverse("registrations:manage", kwargs=_token("guest_a_webinar")(world)))
+    assert JOIN_URL in _body(manage)
+    for name in ("events:event_detail", "events:event_ics", "events:event_feed", "registrations:register"):
+        assert JOIN_URL not in _body(client.get(reverse(name, kwargs=_web(world))))
+
+
+# --- Django admin ---------------------------------------------------------------------
+
+
+def _changelists():
+    return sorted(
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist" for model in admin.site._registry
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", _changelists())
+def test_admin_changelists_refuse_non_staff(world, client, name):
+    url = reverse(name)
+    assert _redirects_to(client.get(url), "admin:login")
+    for viewer in ("non_affiliate", "member"):
+        client.force_login(world.users[viewer])
+        response = client.get(url)
+        assert _redirects_to(response, "admin:login"), (viewer, response.status_code)
+    client.force_login(world.users["staff"])
+    assert client.get(url).status_code == 200
