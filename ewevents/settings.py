@@ -200,6 +200,11 @@ STORAGES = {
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
 # Mailings hand their emails to the workers at most this many per minute (0: as fast as they go).
 MAILING_RATE_PER_MINUTE = env.int("MAILING_RATE_PER_MINUTE", default=600)
+# Against bots: a registration form posted sooner than this after it was shown is refused
+# (0 also accepts a form without its signed time stamp).
+REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default=3)
+# Registration POSTs allowed per client address and event: "10/h" (s, m, h, d) or (count, seconds).
+REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="10/h")
 
 # --- Security (production values when DEBUG is off) -------------------------
 

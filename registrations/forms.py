@@ -6,8 +6,9 @@ It validates and lays out; registrations.services writes. Never call save().
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import LANGUAGE_NAMES
 
-from . import selectors
+from . import abuse, selectors
 from .models import OPTIONAL_FIELDS, FieldState, Registration
 
 NO_INTERPRETATION = "none"
@@ -56,6 +57,14 @@ class RegistrationForm(forms.ModelForm):
     invitation_code = forms.CharField(label=_("Invitation code"), max_length=100)
     # Carries the personal invitation's token from the link's ?invitation= through the POST.
     invitation_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Against bots, on the registration form only: a field people never see and must leave
+    # empty, and a signed time stamp of when the form was shown.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    form_stamp = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Registration
@@ -127,6 +136,8 @@ class RegistrationForm(forms.ModelForm):
         self._set_up_email(editing)
         if editing:
             del self.fields["privacy_consent"]
+            del self.fields["website"]
+            del self.fields["form_stamp"]
         else:
             self.fields["privacy_consent"].label = format_html(
                 gettext('I have read and accept the <a href="{url}" target="_blank">privacy notice</a>.'),
@@ -135,6 +146,7 @@ class RegistrationForm(forms.ModelForm):
             # timezone.js presets the select from the browser, only on a fresh form.
             if not self.is_bound:
                 self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
+            self.fields["form_stamp"].initial = abuse.make_stamp(event)
         if editing or self.registration_settings.mode != self.registration_settings.Mode.INVITATION:
             del self.fields["invitation_code"]
         if invitation is None:
@@ -142,6 +154,12 @@ class RegistrationForm(forms.ModelForm):
 
         self.helper = FormHelper()
         self.helper.form_method = "post"
+        self.helper.layout = Layout(
+            *(
+                Field(name, wrapper_class="visually-hidden") if name == "website" else name
+                for name in self.fields
+            )
+        )
         self.helper.add_input(
             Submit("submit", _("Save changes") if editing else _("Register"), css_class="btn-primary")
         )
@@ -192,6 +210,32 @@ class RegistrationForm(forms.ModelForm):
     def clean_invitation_token(self):
         # The view found the invitation from the posted token or the link; that one counts.
         return self.invitation.token
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "website" in self.fields:
+            self._check_for_bots(cleaned_data)
+        return cleaned_data
+
+    def _check_for_bots(self, cleaned_data):
+        if cleaned_data.get("website"):
+            raise ValidationError(_("We could not accept this form. Please try again."), code="honeypot")
+        try:
+            abuse.check_stamp(cleaned_data.get("form_stamp"), self.event)
+        except abuse.StampError as error:
+            # Give the form shown again a fresh stamp, so a person can send it next time.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("form_stamp")] = abuse.make_stamp(self.event)
+            if str(error) == "too fast":
+                message = _(
+                    "This form was sent too quickly after it was opened. Please check your answers "
+                    "and send it again."
+                )
+            else:
+                message = _(
+                    "This form has expired or was changed. Please check your answers and send it again."
+                )
+            raise ValidationError(message, code="form_stamp") from None
 
     def clean_language(self):
         return self.cleaned_data.get("language") or get_language() or "en"

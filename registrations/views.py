@@ -3,6 +3,7 @@
 import copy
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 
-from . import feeds, selectors, services
+from . import abuse, feeds, selectors, services
 from .forms import RegistrationForm
 from .models import RegistrationSettings
 
@@ -131,6 +132,8 @@ def register(request, slug):
         "invitation": invitation,
     }
     if request.method == "POST":
+        if abuse.over_rate_limit(request, event):
+            return _too_many_requests(request, event)
         form = RegistrationForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
@@ -147,6 +150,13 @@ def register(request, slug):
         form = RegistrationForm(**form_kwargs)
     context = {"event": event, "form": form, "registration_settings": registration_settings}
     return render(request, "registrations/register.html", context)
+
+
+def _too_many_requests(request, event):
+    response = render(request, "429.html", {"event": event}, status=429)
+    _, window = abuse.parse_rate(settings.REGISTRATION_RATE_LIMIT)
+    response["Retry-After"] = str(window)
+    return response
 
 
 @require_GET

@@ -9,6 +9,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """These tests post the form at once, as no person could: the bot checks have their own tests."""
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _stub_email_rendering(monkeypatch):
     """This test is about the form in a browser, not about how emails look."""
     monkeypatch.setattr(

@@ -8,6 +8,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """These tests post the form at once, as no person could: the bot checks have their own tests."""
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+
+
 def form_data(**extra):
     return {
         "name": "Ana Guest",

@@ -15,6 +15,13 @@ from tests.registrations.test_emails import STATUS_OF_KIND
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """These tests post the form at once, as no person could: the bot checks have their own tests."""
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+
+
 JOIN_URL = "https://meet.example.com/j/LEAK-93f1a7?pwd=only-for-you"
 # Also how it would read escaped in HTML, or folded into an iCalendar line.
 JOIN_MARKERS = ("LEAK-93f1a7", "only-for-you")

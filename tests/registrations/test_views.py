@@ -13,6 +13,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """These tests post the form at once, as no person could: the bot checks have their own tests."""
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _stub_email_rendering(monkeypatch):
     """These tests are about pages: outbox rows are asserted by kind, never by their rendering."""
     monkeypatch.setattr(
