@@ -134,10 +134,6 @@ def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invi
     registrations.send_email for it. If the broker can't be reached the row stays
     pending and the periodic sweep queues it later.
     """
-    if dedupe_key is not None:
-        existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
     try:
         # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
         with transaction.atomic():
@@ -171,6 +167,7 @@ def queue_email(*, registration, kind, dedupe_key=None, context=None):
     pending and the periodic sweep queues it later.
     """
     if dedupe_key is not None:
+        # Checked before rendering, which is the costly part; _queue_outbox settles races.
         existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
