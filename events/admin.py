@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .forms import EventAdminForm, SessionAdminForm, WebinarSeriesAdminForm
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     WebinarSeries,
 )
 from .services import clone_event, record_time_change
+from .translation import in_every_language
 
 
 def _zone_or_none(name):
@@ -103,7 +105,7 @@ class EventPartnerInline(admin.TabularInline):
     extra = 0
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TranslationTabularInline):
     model = Session
     form = SessionAdminForm
     fields = ["title", "kind", "start", "end", "room", "visibility"]
@@ -125,7 +127,12 @@ class CloneEventForm(forms.Form):
         initial=364,
         help_text=_("364 keeps the weekday a year later; 7 is the same time next week."),
     )
-    title = forms.CharField(label=_("Title"), max_length=250, required=False)
+    title = forms.CharField(
+        label=_("English title"),
+        max_length=250,
+        required=False,
+        help_text=_("Leave empty to keep the titles. A new title clears the Spanish one."),
+    )
     slug = forms.SlugField(
         label=_("Slug"), max_length=100, required=False, help_text=_("Leave empty for “<slug>-copy”.")
     )
@@ -144,11 +151,13 @@ class CloneEventForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
+class EventAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
+    """Translated fields (events/translation.py) show as an English and a Spanish field."""
+
     form = EventAdminForm
     list_display = ["title", "kind", "status", "local_start", "venue", "series", "session_count"]
     list_filter = ["status", "kind", "series", "time_zone"]
-    search_fields = ["title", "subtitle", "summary"]
+    search_fields = in_every_language("title", "subtitle", "summary")
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "start"
     list_select_related = ["venue", "series"]
@@ -229,11 +238,14 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(TimeChangeMixin, EventZoneMixin, admin.ModelAdmin):
+class SessionAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
     form = SessionAdminForm
     list_display = ["title", "event", "kind", "local_start", "local_end", "visibility"]
     list_filter = ["visibility", "kind", "event"]
-    search_fields = ["title", "description", "event__title"]
+    search_fields = [
+        *in_every_language("title", "description"),
+        *(f"event__{column}" for column in in_every_language("title")),
+    ]
     date_hierarchy = "start"
     list_select_related = ["event"]
     autocomplete_fields = ["event"]
@@ -268,9 +280,9 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
+    search_fields = [*in_every_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -282,10 +294,10 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebinarSeries)
-class WebinarSeriesAdmin(admin.ModelAdmin):
+class WebinarSeriesAdmin(TranslationAdmin):
     form = WebinarSeriesAdminForm
     list_display = ["title", "webinar_count"]
-    search_fields = ["title", "summary"]
+    search_fields = in_every_language("title", "summary")
     prepopulated_fields = {"slug": ["title"]}
 
     def get_queryset(self, request):

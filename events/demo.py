@@ -3,7 +3,9 @@
 The data lives in plain Python structures below; ``load_demo`` writes it. Texts
 marked "seed" are copied word for word from ``/work/shared/seeds`` (000: the
 2024 Annual Conference, 003: the webinar series), typography included.
-Everything else is clearly marked as demo text.
+Everything else is clearly marked as demo text. The Spanish texts (the `_es`
+keys) are the demo's own translations; the seed 2024 conference has none, so its
+Spanish page shows the English texts.
 """
 
 import datetime
@@ -15,7 +17,7 @@ from collections import defaultdict
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import (
     Event,
@@ -170,6 +172,22 @@ DEMO_CONFERENCE = {
     "description": CONFERENCE_DESCRIPTION
     + "\n\nThis is demo data: the dates, the speakers and the descriptions of the sessions restricted "
     "to affiliates are fictional.",
+    "title_es": "Conferencia Anual de Electronics Watch (edición de demostración)",
+    "subtitle_es": "La contratación pública y la evolución del panorama de la diligencia debida",
+    "summary_es": (
+        "Edición de demostración de la Conferencia Anual, siempre con fechas futuras para poder probar la "
+        "inscripción, las sesiones restringidas y los calendarios. El programa sigue el de la conferencia "
+        "de 2024."
+    ),
+    "description_es": (
+        "La Conferencia Anual facilita el aprendizaje y el intercambio en la intersección entre la "
+        "contratación pública socialmente responsable y los derechos laborales, y ofrece a los afiliados "
+        "y socios de monitoreo de Electronics Watch una oportunidad única de reunirse en persona. Dará a "
+        "conocer los problemas a los que se enfrentan los trabajadores y cómo pueden abordarse a través "
+        "del proceso de contratación pública.\n\n"
+        "Estos son datos de demostración: las fechas, los ponentes y las descripciones de las sesiones "
+        "restringidas a los afiliados son ficticios."
+    ),
 }
 
 # Descriptions for the restricted sessions of the demo edition, by title.
@@ -209,6 +227,33 @@ DEMO_HIDDEN_SESSION = (
     "only affiliates and staff see it.",
 )
 DEMO_HIDDEN_SESSION_ROOM = "Meeting room 2 (demo)"
+
+# Spanish titles of the demo edition's sessions, by English title.
+DEMO_SESSION_TITLES_ES = {
+    "Welcome": "Bienvenida",
+    PANEL_REGULATORY: "La evolución del marco normativo y la práctica de la diligencia debida",
+    "Coffee break": "Pausa para el café",
+    PANEL_ACCOUNTABILITY: (
+        "Rendición de cuentas por los daños causados por las empresas: testimonios de defensores de los "
+        "derechos de los trabajadores, de las minas a las fábricas"
+    ),
+    "Networking lunch": "Almuerzo de networking",
+    "Expectations, realities, and trade-offs: conversations with monitoring partners and public buyers": (
+        "Expectativas, realidades y concesiones: conversaciones con socios de monitoreo y compradores "
+        "públicos"
+    ),
+    COLLECTIVE_LEVERAGE: "La influencia colectiva en acción",
+    "Drinks reception with light snacks": "Recepción con bebidas y aperitivos",
+    "Public procurement innovation: updates from affiliates": (
+        "Innovación en la contratación pública: novedades de los afiliados"
+    ),
+    "Simulation game": "Juego de simulación",
+    "Obtaining credible evidence with limited access: updates from monitoring partners": (
+        "Obtener pruebas creíbles con acceso limitado: novedades de los socios de monitoreo"
+    ),
+    "Wrap-up and thanks": "Conclusiones y agradecimientos",
+    HIDDEN_SESSION_TITLE: "Reunión a puerta cerrada de los socios de monitoreo",
+}
 
 DEMO_SPEAKERS = [
     {
@@ -257,6 +302,11 @@ SERIES = {
         "procurement, intended primarily for public sector buyers."
     ),
     "secondary_time_zones": [AMSTERDAM],
+    "title_es": "Seminarios web de Electronics Watch",
+    "summary_es": (
+        "Electronics Watch se complace en ofrecer una serie de seminarios web gratuitos sobre contratación "
+        "pública socialmente responsable, dirigidos principalmente a compradores del sector público."
+    ),
 }
 
 # The seed gives "10am till 11am (11:00-12:30 Netherlands time)" for the first
@@ -286,6 +336,15 @@ SEED_WEBINARS = [
             "Factory Improvement scores, what exactly these mean, and how affiliates can use them in "
             "their procurement processes."
         ),
+        "title_es": (
+            "El Company Performance Tracker (CPT) de Electronics Watch: qué es y cómo pueden usarlo los "
+            "afiliados"
+        ),
+        "highlights_es": (
+            "El CPT es una herramienta para evaluar, puntuar y seguir el cumplimiento por parte de las "
+            "empresas de sus obligaciones contractuales de proteger los derechos de los trabajadores en las "
+            "cadenas de suministro de la electrónica."
+        ),
     },
     {
         "slug": "webinar-2020-06-23-impact-of-covid-19",
@@ -304,6 +363,11 @@ SEED_WEBINARS = [
             "communities in Latin America to manufacturing workers across Asia. We will take you from the "
             "struggles of workers to the challenges public buyers face in Europe and how they are trying "
             "to engage their ICT supply chains to protect workers’ rights and safety."
+        ),
+        "title_es": "El impacto de la COVID-19 en la electrónica",
+        "highlights_es": (
+            "De la minería a la fabricación y la contratación pública. ¿Cómo lo están afrontando los "
+            "trabajadores y las comunidades, y cómo puede ayudar la contratación pública?"
         ),
     },
 ]
@@ -325,6 +389,20 @@ DEMO_WEBINARS = [
             "conditions in tenders for ICT hardware, how to discuss them with suppliers before the "
             "tender, and what supply chain disclosure to ask for."
         ),
+        "title_es": "Criterios de derechos laborales en las licitaciones de TIC (demostración)",
+        "summary_es": (
+            "Cómo pueden los compradores públicos incluir condiciones de derechos laborales cuando licitan "
+            "equipos informáticos."
+        ),
+        "highlights_es": (
+            "Condiciones contractuales, consultas al mercado y transparencia de la cadena de suministro."
+        ),
+        "description_es": (
+            "Seminario web de demostración para probar el sitio. Veremos cómo los compradores públicos "
+            "pueden incluir condiciones de derechos laborales en las licitaciones de equipos informáticos, "
+            "cómo hablar de ellas con los proveedores antes de la licitación y qué información sobre la "
+            "cadena de suministro conviene exigir."
+        ),
     },
     {
         "slug": "demo-webinar-contract-management-and-remedy",
@@ -340,6 +418,17 @@ DEMO_WEBINARS = [
             "Demo webinar for trying the site. We discuss how public buyers can follow up monitoring "
             "findings during a contract, agree remediation plans with suppliers, and track progress "
             "towards remedy for workers."
+        ),
+        "title_es": "Gestión de contratos y reparación para los trabajadores (demostración)",
+        "summary_es": (
+            "Qué pueden hacer los compradores públicos durante la vigencia de un contrato cuando se detectan "
+            "violaciones de los derechos de los trabajadores."
+        ),
+        "highlights_es": "Resultados del monitoreo, planes de reparación y trabajo con los proveedores.",
+        "description_es": (
+            "Seminario web de demostración para probar el sitio. Analizamos cómo los compradores públicos "
+            "pueden dar seguimiento a los resultados del monitoreo durante un contrato, acordar planes de "
+            "reparación con los proveedores y seguir los avances hacia la reparación para los trabajadores."
         ),
     },
 ]
@@ -393,7 +482,12 @@ def _programme_order(item):
     return (day, *(int(part) for part in start.split(":")))
 
 
-def _sync_sessions(event, first_day, items, *, room_for=None):
+def _spanish(spec, *names):
+    """The Spanish texts `spec` gives for `names`; empty ones show the English text."""
+    return {f"{name}_es": spec.get(f"{name}_es", "") for name in names}
+
+
+def _sync_sessions(event, first_day, items, *, room_for=None, spanish_titles=None):
     """Make `event`'s sessions exactly `items`, updating existing rows in place.
 
     A session is matched by its title and the occurrence of that title in the
@@ -401,6 +495,7 @@ def _sync_sessions(event, first_day, items, *, room_for=None):
     survive reruns and a moved date. Sessions not in `items` are deleted.
     """
     room_for = room_for or {}
+    spanish_titles = spanish_titles or {}
     existing = defaultdict(list)
     for session in event.sessions.order_by("start", "end", "pk"):
         existing[session.title].append(session)
@@ -413,6 +508,7 @@ def _sync_sessions(event, first_day, items, *, room_for=None):
             "end": _at(first_day + datetime.timedelta(days=day), end, event.time_zone),
             "room": room_for.get(title, ""),
             "description": description,
+            "title_es": spanish_titles.get(title, ""),
             "visibility": visibility,
             "language": "",
             "interpretation_languages": None,
@@ -456,7 +552,7 @@ def _sync_session_speakers(event, speakers_by_title, sessions):
     SessionSpeaker.objects.filter(session__event=event).exclude(pk__in=keep).delete()
 
 
-def _conference(spec, *, first_day, venue, programme, speakers=None, room_for=None):
+def _conference(spec, *, first_day, venue, programme, speakers=None, room_for=None, spanish_titles=None):
     event, _ = Event.objects.update_or_create(
         slug=spec["slug"],
         defaults={
@@ -477,10 +573,11 @@ def _conference(spec, *, first_day, venue, programme, speakers=None, room_for=No
             "language": "en",
             "interpretation_languages": ["es"],
             "recording_url": "",
+            **_spanish(spec, "title", "subtitle", "summary", "description"),
         },
     )
     _sync_partners(event, PARTNERS)
-    sessions = _sync_sessions(event, first_day, programme, room_for=room_for)
+    sessions = _sync_sessions(event, first_day, programme, room_for=room_for, spanish_titles=spanish_titles)
     _sync_session_speakers(event, speakers or {}, sessions)
     return event
 
@@ -506,6 +603,7 @@ def _webinar(spec, *, series, day):
             "language": "en",
             "interpretation_languages": [],
             "recording_url": "",
+            **_spanish(spec, "title", "summary", "highlights", "description"),
         },
     )
     event.sessions.all().delete()
@@ -566,7 +664,8 @@ def load_demo(*, password, today=None, stdout=None):
     what it did and the logins to `stdout` when given. Returns the events.
     """
     today = today or timezone.localdate()
-    with transaction.atomic():
+    # In English: `title` and the other translated fields then write the English columns.
+    with transaction.atomic(), translation.override("en"):
         venue, _ = Venue.objects.update_or_create(
             name=VENUE["name"], city=VENUE["city"], defaults={"country": VENUE["country"]}
         )
@@ -585,6 +684,7 @@ def load_demo(*, password, today=None, stdout=None):
                 programme=_demo_programme(),
                 speakers=DEMO_SESSION_SPEAKERS,
                 room_for={HIDDEN_SESSION_TITLE: DEMO_HIDDEN_SESSION_ROOM},
+                spanish_titles=DEMO_SESSION_TITLES_ES,
             ),
         ]
         series, _ = WebinarSeries.objects.update_or_create(

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from .models import Event, Session, SessionSpeaker, Speaker, Topic
+from .translation import in_active_language, in_every_language
 
 
 def _speakers_of_sessions_in_full(user):
@@ -105,7 +106,8 @@ def series_webinars_for(series, user, *, now=None):
     return page.upcoming, page.past
 
 
-SEARCHED_FIELDS = ["title", "subtitle", "summary", "highlights", "description"]
+# English and Spanish, whichever language the page is in.
+SEARCHED_FIELDS = in_every_language("title", "subtitle", "summary", "highlights", "description")
 
 
 @dataclass
@@ -136,7 +138,7 @@ def series_page_for(series, user, *, topic_slug="", query="", now=None):
     links = list(
         Event.topics.through.objects.filter(event__in=in_series)
         .select_related("topic")
-        .order_by("topic__name", "topic__pk")
+        .order_by(in_active_language("topic__name"), "topic__pk")
     )
     topics = list({link.topic.pk: link.topic for link in links}.values())
     topic = next((topic for topic in topics if topic.slug == topic_slug), None) if topic_slug else None

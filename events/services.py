@@ -59,7 +59,7 @@ def clone_event(*, event, offset, title=None, slug=None):
     Copied: every field of the event (except those below), its topics, hosts and
     supporters, its sessions and their speaker links (the same Speaker rows).
     Times move on the event's wall clock (see shift_local_time). The copy is a
-    draft with calendar sequences back at 0, titled `title` or the same title,
+    draft with calendar sequences back at 0, titled `title` (in English) or the same title,
     with the slug `slug` or the first free of `<slug>-copy`, `<slug>-copy-2`, ...
     The links that belong to one edition (recording, slides, join link) are left
     empty. Registrations live in the registrations app and are never copied here.
@@ -71,7 +71,9 @@ def clone_event(*, event, offset, title=None, slug=None):
     clone = Event.objects.get(pk=event.pk)
     clone.pk = None
     clone._state.adding = True
-    clone.title = title or event.title
+    if title:
+        # A new English title: the Spanish one named the old edition, so it is left to translate again.
+        clone.title_en, clone.title_es = title, ""
     clone.slug = slug or _free_slug(f"{event.slug}-copy")
     clone.status = Event.Status.DRAFT
     clone.start = shift_local_time(event.start, offset=offset, tz=tz)

@@ -284,7 +284,7 @@ def test_event_change_page_has_partner_and_session_inlines(admin_client):
     assert inline_prefixes(response) == ["partners", "sessions", "registration_settings"]
     assert '<input type="hidden" name="sessions-TOTAL_FORMS" value="1"' in content
     assert '<input type="hidden" name="partners-TOTAL_FORMS" value="1"' in content
-    assert 'name="sessions-0-title" value="Opening plenary"' in content
+    assert 'name="sessions-0-title_en" value="Opening plenary"' in content
     assert 'name="partners-0-name" value="Flemish Government"' in content
 
 
@@ -296,7 +296,13 @@ def _prepopulated_fields(content):
 
 @pytest.mark.parametrize(
     ("model", "source", "max_length"),
-    [(Event, "title", 100), (Speaker, "name", 100), (WebinarSeries, "title", 50), (Topic, "name", 100)],
+    # Translated titles and names: the slug follows the English one.
+    [
+        (Event, "title_en", 100),
+        (Speaker, "name", 100),
+        (WebinarSeries, "title_en", 50),
+        (Topic, "name_en", 100),
+    ],
     ids=["Event", "Speaker", "WebinarSeries", "Topic"],
 )
 def test_add_page_prepopulates_slug(admin_client, model, source, max_length):
@@ -384,7 +390,7 @@ def _event_add_data(admin_client, **changes):
     data = form_data(response, "event_form")
     data.update(
         {
-            "title": "Decent Work Summit",
+            "title_en": "Decent Work Summit",
             "slug": "decent-work-summit",
             "start_0": "2031-11-05",
             "start_1": "09:00:00",
@@ -503,7 +509,7 @@ def test_event_change_form_saves_secondary_zones_as_list(admin_client):
 def test_event_change_form_refuses_unknown_secondary_zone_and_changes_nothing(admin_client):
     event = factories.EventFactory(title="Decent Work Summit", secondary_time_zones=["Europe/Paris"])
     data = form_data(admin_client.get(change_url(event)), "event_form")
-    data.update({"title": "Renamed", "secondary_time_zones": "Europe/Amsterdam, Mars/Olympus_Mons"})
+    data.update({"title_en": "Renamed", "secondary_time_zones": "Europe/Amsterdam, Mars/Olympus_Mons"})
 
     response = admin_client.post(change_url(event), data)
 
@@ -521,7 +527,7 @@ def test_session_added_through_event_inline_is_read_in_the_events_zone(admin_cli
     data.update(
         {
             "sessions-TOTAL_FORMS": "1",
-            "sessions-0-title": "Questions and answers",
+            "sessions-0-title_en": "Questions and answers",
             "sessions-0-kind": "talk",
             "sessions-0-visibility": "public",
             "sessions-0-start_0": "2030-06-17",
@@ -619,7 +625,7 @@ def test_session_added_for_an_event_is_read_in_that_events_zone(admin_client):
     data = form_data(response, "session_form")
     data.update(
         {
-            "title": "Questions and answers",
+            "title_en": "Questions and answers",
             "start_0": "2030-06-17",
             "start_1": "10:30",
             "end_0": "2030-06-17",

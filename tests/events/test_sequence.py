@@ -67,7 +67,7 @@ def test_webinar_moved_in_admin_has_a_higher_sequence_in_its_calendars_once(admi
 def test_event_saved_in_admin_without_a_time_change_keeps_its_sequence(admin_client):
     event = factories.EventFactory()
     data = form_data(admin_client.get(change_url(event)), "event_form")
-    data["title"] = "Renamed"
+    data["title_en"] = "Renamed"
 
     response = admin_client.post(change_url(event), data)
 
@@ -80,7 +80,7 @@ def test_event_added_in_admin_starts_at_sequence_zero(admin_client):
     data = form_data(admin_client.get(add_url(Event)), "event_form")
     data.update(
         {
-            "title": "New webinar",
+            "title_en": "New webinar",
             "slug": "new-webinar",
             "start_0": "2031-11-05",
             "start_1": "09:00:00",
@@ -102,7 +102,7 @@ def test_session_moved_through_the_event_inline_raises_only_its_sequence(admin_c
     data = form_data(admin_client.get(change_url(event)), "event_form")
     index = 0 if data["sessions-0-id"] == str(moved.pk) else 1
     data[f"sessions-{index}-start_1"] = "09:30:00"
-    data[f"sessions-{1 - index}-title"] = "Kept, renamed"
+    data[f"sessions-{1 - index}-title_en"] = "Kept, renamed"
 
     first = admin_client.post(change_url(event), data)
     again = admin_client.post(change_url(event), form_data(admin_client.get(change_url(event)), "event_form"))
