@@ -1,6 +1,7 @@
 """Public pages of events, programmes, speakers and webinar series. Thin: reads come from selectors."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -10,6 +11,9 @@ from . import selectors
 from .calendar import event_calendar, series_calendar, session_calendar
 from .models import WebinarSeries
 from .times import zoned_ranges
+from .translation import in_active_language
+
+PAST_WEBINARS_PER_PAGE = 20
 
 
 def _event_or_404(slug, user):
@@ -52,7 +56,7 @@ def home(request):
         {
             "conferences": [event for event in events if not event.is_online],
             "webinars": [event for event in events if event.is_online],
-            "series_list": WebinarSeries.objects.order_by("title"),
+            "series_list": WebinarSeries.objects.order_by(in_active_language("title")),
         },
     )
 
@@ -103,7 +107,9 @@ def series_detail(request, slug):
     page = selectors.series_page_for(
         series, request.user, topic_slug=request.GET.get("topic", ""), query=request.GET.get("q", "")
     )
-    context = {"series": series, "page": page, "upcoming": page.upcoming, "past": page.past}
+    # Past webinars pile up over the years: a page of them at a time keeps the page light.
+    past = Paginator(page.past, PAST_WEBINARS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"series": series, "page": page, "upcoming": page.upcoming, "past": past}
     return render(request, "events/series_detail.html", context)
 
 

@@ -23,7 +23,7 @@ def test_visitor_browses_programme_and_affiliate_logs_in_to_see_restricted_detai
     page.get_by_role("link", name="Log in to see the details").first.click()
     page.get_by_label("Email").fill(affiliate.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     assert page.url == live_server.url + c.event.get_absolute_url()
     assert page.get_by_text("SECRET teaser description").is_visible()

@@ -64,7 +64,7 @@ def test_guest_registers_without_restricted_sessions_and_affiliate_sees_them(
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill(affiliate.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.goto(live_server.url + c.event.get_absolute_url())
     page.get_by_role("link", name="Register", exact=True).click()
 

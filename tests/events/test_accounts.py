@@ -86,8 +86,8 @@ LOGIN_REDIRECT = f"{reverse('account_login')}?next={reverse('account_email')}"
 @pytest.mark.parametrize(
     ("url_name", "logged_in", "heading"),
     [
-        ("account_signup", False, "Sign Up"),
-        ("account_login", False, "Sign In"),
+        ("account_signup", False, "Sign up"),
+        ("account_login", False, "Log in"),
         ("account_reset_password", False, "Password Reset"),
         ("account_email", True, "Email Addresses"),
     ],
@@ -101,7 +101,10 @@ def test_account_page_renders_inside_site_layout_with_one_heading(client, url_na
 
     assert response.status_code == 200
     assert _h1s(html) == [heading]
-    assert '<a class="navbar-brand" href="/">Electronics Watch events</a>' in html
+    assert (
+        '<a class="navbar-brand" href="/"><img class="brand-mark" src="/static/img/favicon.svg" alt=""'
+        ' width="32" height="32"> Electronics Watch events</a>'
+    ) in html
     assert '<a class="visually-hidden-focusable skip-link" href="#main">Skip to main content</a>' in html
     assert '<main id="main" class="container py-4" tabindex="-1">' in html
     assert _unstyled_inputs(html) == []
@@ -251,7 +254,7 @@ def test_login_with_wrong_password_shows_error_and_does_not_log_in(client):
     assert re.findall(r'<div class="alert alert-block alert-danger">.*?<li>(.*?)</li>', html, re.DOTALL) == [
         LOGIN_ERROR
     ]
-    assert _h1s(html) == ["Sign In"]
+    assert _h1s(html) == ["Log in"]
     assert _logged_in_user_id(client) is None
 
 

@@ -1,0 +1,49 @@
+"""Tags for a page's <head>: absolute URLs for canonical and Open Graph links, and JSON-LD."""
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.encoding import iri_to_uri
+
+from events.structured_data import event_data, json_ld_script
+
+register = template.Library()
+
+OG_LOCALES = {"en": "en_GB", "es": "es_ES"}
+
+
+def absolute_url(path):
+    """`path` on the site's own address (SITE_URL), never on whatever Host a request claimed."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL + iri_to_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's address without its query string."""
+    request = context.get("request")
+    return absolute_url(request.path if request is not None else "/")
+
+
+@register.simple_tag
+def absolute_static(path):
+    return absolute_url(static(path))
+
+
+@register.simple_tag
+def og_locale(language_code):
+    return OG_LOCALES.get(language_code, "en_GB")
+
+
+@register.simple_tag
+def og_alternate_locales(language_code):
+    return [locale for code, locale in OG_LOCALES.items() if code != language_code]
+
+
+@register.simple_tag
+def event_json_ld(event, days):
+    """schema.org Event data for `event`'s page; nothing for a draft. `days` is the page's programme."""
+    sessions = [session for _day, day_sessions in days for session in day_sessions]
+    data = event_data(event, sessions, build_url=absolute_url)
+    return json_ld_script(data) if data else ""
