@@ -6,16 +6,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Event
 
-from . import checkin
+from . import audit, checkin
 from .models import Registration
 
 # More matches than this and the page asks for a narrower search: a phone lists a few people well.
 RESULTS_SHOWN = 50
+
+
+CHECKED_IN = gettext_lazy("Checked in on the check-in page.")
+
+
+def _log(request, registration, message):
+    """Write the admin history entry for a change made on this page (see registrations.audit)."""
+    audit.log_changes(user=request.user, objects=[registration], message=message)
 
 
 def _event(slug):
@@ -55,11 +64,14 @@ def checkin_page(request, slug):
 def mark_present(request, slug, pk):
     event = _event(slug)
     registration = get_object_or_404(Registration, pk=pk, event=event)
+    already = registration.attended_at is not None
     try:
         checkin.check_in(registration=registration, by=request.user)
     except checkin.CheckInRefused as refusal:
         messages.error(request, str(refusal))
     else:
+        if not already:
+            _log(request, registration, CHECKED_IN)
         messages.success(request, _("%(name)s is checked in.") % {"name": registration.name})
     return _back_to_page(request, event)
 
@@ -70,6 +82,7 @@ def undo_present(request, slug, pk):
     event = _event(slug)
     registration = get_object_or_404(Registration, pk=pk, event=event)
     checkin.undo_check_in(registration=registration)
+    _log(request, registration, gettext_lazy("Check-in undone on the check-in page."))
     messages.info(request, _("%(name)s is no longer checked in.") % {"name": registration.name})
     return _back_to_page(request, event)
 
@@ -91,5 +104,6 @@ def check_in_by_code(request, slug):
         if already:
             messages.warning(request, _("%(name)s was already checked in.") % {"name": registration.name})
         else:
+            _log(request, registration, CHECKED_IN)
             messages.success(request, _("%(name)s is checked in.") % {"name": registration.name})
     return _back_to_page(request, event)

@@ -117,6 +117,8 @@ def notify_recording_available(*, event):
 class AttendanceImport(NamedTuple):
     matched: int
     unmatched: list
+    # The registrations this import marked as attended (those marked before are not in it).
+    marked: tuple = ()
 
 
 @transaction.atomic
@@ -143,12 +145,15 @@ def record_attendance(*, event, emails, at, join_times=None):
         .order_by("pk")
     )
     found = set()
+    marked = []
     for registration in registrations:
         found.add(registration.address)
         if registration.attended_at is None:
             registration.attended_at = join_times.get(registration.address, at)
             registration.save(update_fields=["attended_at", "updated"])
+            marked.append(registration)
     return AttendanceImport(
         matched=len(found),
         unmatched=[address for lowered, address in addresses.items() if lowered not in found],
+        marked=marked,
     )

@@ -5,17 +5,30 @@ Staff see every session, restricted ones included.
 """
 
 import functools
+import logging
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Event
 
-from . import reports
+from . import personal_data, reports
 from .exports import registrations_csv, registrations_excel_csv, table_csv
+from .forms import PersonalDataExportForm
+
+logger = logging.getLogger(__name__)
+
+# A personal data export shows all of these: staff need to be allowed to view each.
+PERSONAL_DATA_PERMISSIONS = (
+    "auth.view_user",
+    "registrations.view_registration",
+    "registrations.view_invitation",
+    "registrations.view_outboxemail",
+)
 
 # Badges per printed A4 sheet: two columns of four, see static/css/print-badges.css.
 BADGES_PER_SHEET = 8
@@ -98,3 +111,27 @@ def badges(request, slug):
             ],
         },
     )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def personal_data_export(request):
+    """A form taking an email address; posted, a JSON file of everything held on it.
+
+    POST, so the address stays out of URLs and server logs.
+    """
+    if not request.user.has_perms(PERSONAL_DATA_PERMISSIONS):
+        raise PermissionDenied
+    form = PersonalDataExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Who asked, never whose data: the address stays out of the logs.
+        logger.info("Personal data export by user %s", request.user.pk)
+        response = HttpResponse(
+            personal_data.personal_data_json(form.cleaned_data["email"]),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+    else:
+        response = render(request, "registrations/staff/personal_data.html", {"form": form})
+    patch_cache_control(response, private=True, no_store=True)
+    return response

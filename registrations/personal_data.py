@@ -1,0 +1,149 @@
+"""Everything held on one email address, for a subject access request: staff export it as JSON.
+
+Addresses match without regard to letter case. A person's data is: the accounts
+with that address (as login or as one of their allauth addresses), with their
+addresses and memberships; the registrations with that address or made by those
+accounts, for every event; the guest-list invitations to that address; and the
+emails sent to that address or about those registrations and invitations (their
+plain text). Secret tokens (manage links, invitation links, calendar feeds) are left
+out, also from the emails' text: they are credentials, not data about the person.
+"""
+
+import json
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from events.models import Membership
+
+from .models import Invitation, OutboxEmail, Registration
+
+_REGISTRATION_FIELDS = (
+    "id",
+    "status",
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "country",
+    "attendee_type",
+    "dietary_needs",
+    "accessibility_needs",
+    "interpretation_language",
+    "participant_list_consent",
+    "privacy_consent_at",
+    "privacy_notice_version",
+    "language",
+    "time_zone",
+    "user_id",
+    "created",
+    "updated",
+    "waitlisted_at",
+    "attended_at",
+    "cancelled_at",
+    "anonymised_at",
+)
+REMOVED_LINK = "[private link removed]"
+_EMAIL_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "to_email",
+    "subject",
+    "body_text",
+    "language",
+    "created",
+    "sent_at",
+    "registration_id",
+    "invitation_id",
+    "mailing_id",
+)
+_INVITATION_FIELDS = ("id", "name", "email", "created", "sent_at", "registration_id", "anonymised_at")
+_USER_FIELDS = ("id", "email", "first_name", "last_name", "date_joined", "last_login", "is_active")
+
+
+def _fields(obj, names):
+    return {name: getattr(obj, name) for name in names}
+
+
+def _event(event):
+    return {"slug": event.slug, "title": event.title, "start": event.start, "end": event.end}
+
+
+def _account(user):
+    return {
+        **_fields(user, _USER_FIELDS),
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in user.emailaddress_set.all()
+        ],
+        "memberships": [
+            {"organisation": membership.organisation.name, "since": membership.created}
+            for membership in user.memberships.all()
+        ],
+    }
+
+
+def _email(row, tokens):
+    """The outbox row's fields, its text without the private links (`tokens`) it holds."""
+    fields = _fields(row, _EMAIL_FIELDS)
+    for token in tokens:
+        fields["body_text"] = fields["body_text"].replace(token, REMOVED_LINK)
+    return fields
+
+
+def personal_data(email):
+    """Return a dict of everything held on `email` (see the module docstring), in constant queries."""
+    email = email.strip()
+    users = list(
+        get_user_model()
+        .objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
+        .distinct()
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch("emailaddress_set", queryset=EmailAddress.objects.order_by("pk")),
+            Prefetch(
+                "memberships", queryset=Membership.objects.select_related("organisation").order_by("pk")
+            ),
+        )
+    )
+    registrations = list(
+        Registration.objects.filter(Q(email__iexact=email) | Q(user__in=users))
+        .select_related("event")
+        .prefetch_related("sessions")
+        .order_by("created", "pk")
+    )
+    invitations = list(
+        Invitation.objects.filter(email__iexact=email).select_related("event").order_by("created", "pk")
+    )
+    tokens = [registration.manage_token for registration in registrations]
+    tokens += [invitation.token for invitation in invitations]
+    emails = OutboxEmail.objects.filter(
+        Q(to_email__iexact=email) | Q(registration__in=registrations) | Q(invitation__in=invitations)
+    ).order_by("created", "pk")
+    return {
+        "email": email,
+        "exported_at": timezone.now(),
+        "accounts": [_account(user) for user in users],
+        "registrations": [
+            {
+                **_fields(registration, _REGISTRATION_FIELDS),
+                "event": _event(registration.event),
+                "sessions": [session.title for session in registration.sessions.all()],
+            }
+            for registration in registrations
+        ],
+        "invitations": [
+            {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
+            for invitation in invitations
+        ],
+        "emails": [_email(row, tokens) for row in emails],
+    }
+
+
+def personal_data_json(email):
+    """personal_data(email) as indented JSON text."""
+    return json.dumps(personal_data(email), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)

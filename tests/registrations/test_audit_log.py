@@ -1,0 +1,172 @@
+"""Staff actions on registrations and invitations leave an admin history entry: who, what, when."""
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from registrations import audit, services
+from registrations.models import Invitation, Registration, RegistrationSettings
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:registrations_registration_changelist")
+
+
+@pytest.fixture
+def staff(client):
+    user = factories.StaffFactory(email="door.staff@example.org")
+    client.force_login(user)
+    return user
+
+
+def sign_up(event, name, email, **extra):
+    return services.register(event=event, data={"name": name, "email": email, "sessions": [], **extra})
+
+
+def entries_for(obj):
+    entries = LogEntry.objects.filter(object_id=str(obj.pk), content_type__model=obj._meta.model_name)
+    return list(entries.order_by("pk"))
+
+
+def only_entry(obj, user):
+    [entry] = entries_for(obj)
+    assert entry.user == user
+    assert entry.action_flag == CHANGE
+    return entry.get_change_message()
+
+
+def run_action(client, action, *registrations):
+    return client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [str(r.pk) for r in registrations], "index": "0"},
+        follow=True,
+    )
+
+
+def upload(text):
+    return SimpleUploadedFile("list.csv", text.encode("utf-8"), content_type="text/csv")
+
+
+def test_approve_logs_each_approved_registration_with_its_outcome(client, staff):
+    event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(event=event, mode=RegistrationSettings.Mode.APPROVAL, capacity=1)
+    ana = sign_up(event, "Ana Pending", "ana@example.com")
+    bo = sign_up(event, "Bo Pending", "bo@example.com")
+    services.reject_registration(registration=sign_up(event, "Cy", "cy@example.com"))
+    cy = Registration.objects.get(email="cy@example.com")
+
+    run_action(client, "approve", ana, bo, cy)
+
+    assert only_entry(ana, staff) == "Approved with the admin action: now confirmed."
+    assert only_entry(bo, staff) == "Approved with the admin action: now waitlisted."
+    assert entries_for(cy) == []  # skipped: nothing changed, nothing logged
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("reject", "Rejected with the admin action."),
+        ("cancel", "Cancelled with the admin action."),
+        (
+            "resend_confirmation",
+            "The email stating the current status was queued again with the admin action.",
+        ),
+    ],
+)
+def test_reject_cancel_and_resend_log_each_registration(client, staff, action, message):
+    event = factories.EventFactory()
+    ana = sign_up(event, "Ana Guest", "ana@example.com", dietary_needs="Vegan")
+    bo = sign_up(event, "Bo Guest", "bo@example.com")
+
+    run_action(client, action, ana, bo)
+
+    for registration in (ana, bo):
+        assert only_entry(registration, staff) == message
+    [entry] = entries_for(ana)
+    assert "ana@example.com" not in entry.change_message
+    assert "Vegan" not in entry.change_message
+
+
+def test_the_entries_show_in_the_registrations_history_page(client, staff):
+    ana = sign_up(factories.EventFactory(), "Ana Guest", "ana@example.com")
+    run_action(client, "cancel", ana)
+
+    page = client.get(reverse("admin:registrations_registration_history", args=[ana.pk])).content.decode()
+
+    assert "Cancelled with the admin action." in page
+    assert staff.email in page or staff.get_username() in page
+
+
+def test_attendance_import_logs_the_registrations_it_marked(client, staff):
+    webinar = factories.WebinarFactory()
+    ana = sign_up(webinar, "Ana Guest", "ana@example.com")
+    bo = sign_up(webinar, "Bo Guest", "bo@example.com")
+
+    client.post(
+        reverse("admin:registrations_registration_attendance"),
+        {"event": webinar.pk, "file": upload("email\nANA@example.com\nnobody@example.com\n")},
+    )
+
+    assert only_entry(ana, staff) == "Marked as attended from an imported attendee report."
+    assert entries_for(bo) == []
+
+
+def test_check_in_page_logs_check_in_by_button_and_code_and_undo(client, staff):
+    event = factories.EventFactory()
+    ana = sign_up(event, "Ana Guest", "ana@example.com")
+    bo = sign_up(event, "Bo Guest", "bo@example.com")
+    present = reverse("registrations:checkin_present", kwargs={"slug": event.slug, "pk": ana.pk})
+    undo = reverse("registrations:checkin_undo", kwargs={"slug": event.slug, "pk": ana.pk})
+
+    client.post(present)
+    client.post(present)  # already checked in: nothing changes, nothing more is logged
+    client.post(undo)
+    client.post(reverse("registrations:checkin_code", kwargs={"slug": event.slug}), {"code": bo.manage_token})
+
+    assert [(e.user, e.get_change_message()) for e in entries_for(ana)] == [
+        (staff, "Checked in on the check-in page."),
+        (staff, "Check-in undone on the check-in page."),
+    ]
+    assert only_entry(bo, staff) == "Checked in on the check-in page."
+
+
+def test_guest_list_import_and_sending_invitations_are_logged(client, staff):
+    event = factories.EventFactory()
+
+    client.post(
+        reverse("admin:registrations_invitation_import"),
+        {"event": event.pk, "file": upload("name,email\nAna Guest,ana@example.com\n")},
+    )
+    invitation = Invitation.objects.get(event=event)
+    client.post(
+        reverse("admin:registrations_invitation_changelist"),
+        {"action": "send_invitation_emails", "_selected_action": [str(invitation.pk)], "index": "0"},
+    )
+
+    added, sent = entries_for(invitation)
+    assert (added.user, added.action_flag, added.get_change_message()) == (
+        staff,
+        ADDITION,
+        "Added from an imported guest list.",
+    )
+    assert (sent.user, sent.action_flag, sent.get_change_message()) == (
+        staff,
+        CHANGE,
+        "Invitation email queued with the admin action.",
+    )
+
+
+def test_an_action_on_many_registrations_writes_its_entries_in_one_query(
+    client, staff, django_assert_max_num_queries
+):
+    event = factories.EventFactory()
+    registrations = [factories.RegistrationFactory(event=event) for _ in range(20)]
+    for registration in registrations:
+        registration.event = event
+
+    with django_assert_max_num_queries(2):
+        audit.log_changes(user=staff, objects=registrations, message="Cancelled with the admin action.")
+
+    assert LogEntry.objects.filter(user=staff).count() == 20
