@@ -32,6 +32,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="ewevents.invalid")
 
 INSTALLED_APPS = [
+    # Before the admin, so its TranslationAdmin can patch model forms.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -55,12 +58,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ewevents.middleware.RejectNullBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "events.two_factor.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "ewevents.urls"
@@ -97,8 +102,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # An outage is a cache miss, not an error page (ewevents/cache.py).
+            "BACKEND": "ewevents.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -113,6 +120,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox sweep re-queues later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A task is acknowledged when it has run, not when it was received: a worker killed
+# mid-task leaves it to be delivered again (the outbox row's claim keeps that safe).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was never queued (broker down at commit) or whose retries were lost.
     "requeue-pending-emails": {"task": "registrations.requeue_pending_emails", "schedule": 60.0},
@@ -120,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
     "queue-due-reminders": {"task": "registrations.queue_due_reminders", "schedule": 300.0},
     # A mailing whose task was lost is finished later; its dedupe keys keep anyone from getting it twice.
     "resume-mailings": {"task": "registrations.resume_mailings", "schedule": 300.0},
+    # Personal data of events ended over REGISTRATION_RETENTION_DAYS ago; already anonymised rows are skipped.
+    "anonymise-expired-registrations": {
+        "task": "registrations.anonymise_expired_registrations",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # --- Email ------------------------------------------------------------------
@@ -140,6 +157,10 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="events@ewevents.invalid")
 # Attempts at sending one outbox email before it is marked failed (retries back off up to 10 minutes).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+# The first retry after an SMTP error waits this long, each next one twice as long (at most 10x).
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
+# A sender holds an outbox row this long; if it dies mid-send, the row is sent again after it.
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=300)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -155,6 +176,21 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ewevents] "
+# Two-factor authentication with an authenticator app (TOTP) and recovery codes; staff
+# must use it before the admin and staff pages (events/two_factor.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Electronics Watch events"
+# allauth's own limits, stated here so they are visible: per client address ("ip") and per
+# account or email address ("key"). Over a limit, a form shows an error or the site's 429 page.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+}
 LOGIN_REDIRECT_URL = "events:home"
 LOGIN_URL = "account_login"
 
@@ -175,6 +211,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Titles and texts of events, sessions and series have an _en and an _es column
+# (events/translation.py); a missing Spanish text falls back to the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English title
+# Event(title=...) fills the English column too, whatever the active language.
+MODELTRANSLATION_AUTO_POPULATE = "required"
+
+
+def _localized_verbose_name(verbose_name, code):
+    """Admin labels such as "title (Spanish)" rather than "title [es]"."""
+    return f"{verbose_name} ({dict(LANGUAGES)[code]})"
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _localized_verbose_name
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -198,6 +249,8 @@ STORAGES = {
 
 # Raise when the privacy notice changes: each registration records the version it accepted.
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+# Days after an event ends until its registrations and guest list are anonymised (0: never).
+REGISTRATION_RETENTION_DAYS = env.int("REGISTRATION_RETENTION_DAYS", default=180)
 # Mailings hand their emails to the workers at most this many per minute (0: as fast as they go).
 MAILING_RATE_PER_MINUTE = env.int("MAILING_RATE_PER_MINUTE", default=600)
 # Against bots: a registration form posted sooner than this after it was shown is refused
@@ -205,11 +258,16 @@ MAILING_RATE_PER_MINUTE = env.int("MAILING_RATE_PER_MINUTE", default=600)
 REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default=3)
 # Registration POSTs allowed per client address and event: "10/h" (s, m, h, d) or (count, seconds).
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="10/h")
+# "Email me my link" requests allowed per client address, and per email address (against mail bombing).
+MANAGE_LINK_RATE_LIMIT_PER_CLIENT = env.str("MANAGE_LINK_RATE_LIMIT_PER_CLIENT", default="10/h")
+MANAGE_LINK_RATE_LIMIT_PER_ADDRESS = env.str("MANAGE_LINK_RATE_LIMIT_PER_ADDRESS", default="3/h")
 
 # --- Security (production values when DEBUG is off) -------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers check health over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
@@ -244,9 +302,17 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging ----------------------------------------------------------------
 
+# No personal data in the logs (tests/registrations/test_logs_hold_no_personal_data.py): SQL
+# with its parameters only when asked for with LOG_SQL (and DEBUG on), and template lookups
+# without the context they would dump.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"drop_template_context": {"()": "ewevents.logfilters.DropTemplateContext"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "DEBUG" if env.bool("LOG_SQL", default=False) else "INFO"},
+        "django.template": {"filters": ["drop_template_context"]},
+    },
 }

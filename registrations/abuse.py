@@ -1,7 +1,8 @@
 """Defences of the registration form against bots and floods.
 
-A signed time stamp refuses forms posted too soon after they were shown, and a
-cache-based counter limits registration POSTs per client address and event.
+A signed time stamp refuses forms posted too soon after they were shown, and
+cache-based counters limit registration POSTs per client address and event, and
+requests for manage links per client address and per email address.
 """
 
 import hashlib
@@ -63,18 +64,23 @@ def parse_rate(rate):
     return int(count), multiple * UNITS[period[-1]]
 
 
-def _key(ip, event):
-    digest = hashlib.sha256(f"{ip}|{event.pk}|{event.slug}".encode()).hexdigest()
-    return f"registrations:rate:{digest}"
+def _key(scope, identifier):
+    # Hashed, so no address or IP is kept in the cache's key space in clear.
+    digest = hashlib.sha256(f"{scope}|{identifier}".encode()).hexdigest()
+    return f"ratelimit:{scope}:{digest}"
 
 
-def over_rate_limit(request, event):
-    """Count this registration POST; True when its client has gone over the limit for the event."""
-    rate = parse_rate(getattr(settings, "REGISTRATION_RATE_LIMIT", "10/h"))
-    if rate is None:
+def over_limit(scope, identifier, rate):
+    """Count one attempt by `identifier` under `scope`; True once it goes over `rate`.
+
+    A cache outage lets the attempt through: these limits slow floods down, they
+    must never stop a real person registering.
+    """
+    parsed = parse_rate(rate)
+    if parsed is None:
         return False
-    limit, window = rate
-    key = _key(request.META.get("REMOTE_ADDR", ""), event)
+    limit, window = parsed
+    key = _key(scope, identifier)
     try:
         cache.add(key, 0, timeout=window)
         try:
@@ -82,6 +88,23 @@ def over_rate_limit(request, event):
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=window)
             count = 1
-    except Exception:  # a cache outage must not stop registration
+    except Exception:
         return False
     return count > limit
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def over_rate_limit(request, event):
+    """Count this registration POST; True when its client has gone over the limit for the event."""
+    identifier = f"{client_ip(request)}|{event.pk}|{event.slug}"
+    return over_limit("register", identifier, getattr(settings, "REGISTRATION_RATE_LIMIT", "10/h"))
+
+
+def over_link_request_limit(request, email):
+    """Count a request to email manage links; limited per client and, against mail bombing, per address."""
+    over_client = over_limit("manage-link-ip", client_ip(request), settings.MANAGE_LINK_RATE_LIMIT_PER_CLIENT)
+    over_address = over_limit("manage-link-email", email.lower(), settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS)
+    return over_client or over_address

@@ -10,6 +10,7 @@ import io
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponse
@@ -24,8 +25,9 @@ from django.utils.translation import ngettext
 
 from events import admin as events_admin
 from events.models import Event, Session
+from events.translation import in_every_language
 
-from . import followups, services
+from . import audit, followups, services
 from .emails import invitation_url
 from .exports import registrations_csv
 from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
@@ -35,7 +37,7 @@ from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
 class RegistrationSettingsAdmin(admin.ModelAdmin):
     list_display = ["event", "mode", "opens_at", "closes_at", "capacity", "confirmed_count"]
     list_filter = ["mode"]
-    search_fields = ["event__title"]
+    search_fields = [f"event__{column}" for column in in_every_language("title")]
     list_select_related = ["event"]
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
@@ -366,6 +368,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "updated",
         "waitlisted_at",
         "cancelled_at",
+        "anonymised_at",
     ]
     fieldsets = [
         (None, {"fields": ["event", "status", "user", "name", "email", "session_titles"]}),
@@ -398,6 +401,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "waitlisted_at",
                     "cancelled_at",
                     "attended_at",
+                    "anonymised_at",
                 ]
             },
         ),
@@ -437,6 +441,13 @@ class RegistrationAdmin(admin.ModelAdmin):
                 emails=[row["email"] for row in rows],
                 at=timezone.now(),
                 join_times=_join_times(rows, event.tz),
+            )
+            for registration in result.marked:
+                registration.event = event  # for its name in the history, without a query each
+            audit.log_changes(
+                user=request.user,
+                objects=result.marked,
+                message=_("Marked as attended from an imported attendee report."),
             )
             self.message_user(
                 request,
@@ -479,14 +490,20 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected pending registrations"))
     def approve(self, request, queryset):
-        done = skipped = 0
+        changed, skipped = [], 0
         for registration in queryset:
             try:
-                services.approve_registration(registration=registration)
+                changed.append(services.approve_registration(registration=registration))
             except services.InvalidTransition:
                 skipped += 1
-            else:
-                done += 1
+        done = len(changed)
+        for status in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED):
+            audit.log_changes(
+                user=request.user,
+                objects=[registration for registration in changed if registration.status == status],
+                message=_("Approved with the admin action: now %(status)s.")
+                % {"status": Registration.Status(status).label.lower()},
+            )
         message = ngettext(
             "%(count)d registration was approved (confirmed, or waitlisted when full).",
             "%(count)d registrations were approved (confirmed, or waitlisted when full).",
@@ -497,13 +514,15 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reject selected registrations"))
     def reject(self, request, queryset):
         done = skipped = 0
+        changed = []
         for registration in queryset:
             try:
-                services.reject_registration(registration=registration)
+                changed.append(services.reject_registration(registration=registration))
             except services.InvalidTransition:
                 skipped += 1
             else:
                 done += 1
+        audit.log_changes(user=request.user, objects=changed, message=_("Rejected with the admin action."))
         message = ngettext(
             "%(count)d registration was rejected.", "%(count)d registrations were rejected.", done
         )
@@ -512,13 +531,15 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel selected registrations"))
     def cancel(self, request, queryset):
         done = skipped = 0
+        changed = []
         for registration in queryset:
             # cancel_registration leaves an inactive registration unchanged rather than raising.
             if not registration.is_active:
                 skipped += 1
                 continue
-            services.cancel_registration(registration=registration)
+            changed.append(services.cancel_registration(registration=registration))
             done += 1
+        audit.log_changes(user=request.user, objects=changed, message=_("Cancelled with the admin action."))
         message = ngettext(
             "%(count)d registration was cancelled.", "%(count)d registrations were cancelled.", done
         )
@@ -527,9 +548,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Resend the email stating the current status"))
     def resend_confirmation(self, request, queryset):
         done = 0
+        resent = []
         for registration in queryset:
             services.resend_confirmation(registration=registration)
+            resent.append(registration)
             done += 1
+        audit.log_changes(
+            user=request.user,
+            objects=resent,
+            message=_("The email stating the current status was queued again with the admin action."),
+        )
         message = ngettext("%(count)d email was queued again.", "%(count)d emails were queued again.", done)
         _report(self, request, message, done, 0)
 
@@ -646,6 +674,9 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send invitation emails"))
     def send_invitation_emails(self, request, queryset):
         sent = services.send_invitations(invitations=queryset)
+        audit.log_changes(
+            user=request.user, objects=sent, message=_("Invitation email queued with the admin action.")
+        )
         skipped = queryset.count() - len(sent)
         if sent:
             message = ngettext(
@@ -669,6 +700,12 @@ class InvitationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             created, skipped, errors = services.import_guest_list(
                 event=form.cleaned_data["event"], rows=form.cleaned_data["file"]
+            )
+            audit.log_changes(
+                user=request.user,
+                objects=created,
+                message=_("Added from an imported guest list."),
+                action_flag=ADDITION,
             )
             self._report_import(request, created, skipped, errors)
             return redirect(reverse("admin:registrations_invitation_changelist"))

@@ -1,29 +1,37 @@
 """Sending outbox emails: each row at most once, failures recorded on the row.
 
-A send holds the row's lock (``select_for_update(skip_locked=True)``) from the
-status check until the row is marked sent, so two tasks for one row never both
-send: the second finds it locked (and skips) or no longer pending. The one gap
-left is a crash between the SMTP server accepting the message and the commit;
-then the row is still pending and may be sent once more. That is the usual
-trade: an email may, very rarely, arrive twice, but is never lost.
+A sender first claims the row (a conditional update that sets a random claim and
+a lease end), then talks to the SMTP server outside any transaction, then marks
+the row sent with an update that only the claim's holder can make. Two tasks for
+one row never both send: the second finds the row claimed or no longer pending.
+A sender killed mid-send holds no lock; its lease runs out and the next task or
+the sweep sends the row.
+
+The one gap left is a crash after the SMTP server accepted the message and before
+the row is marked: the row is sent once more when the lease ends. Both copies
+carry the same Message-ID (OutboxEmail.message_id), so mail systems and people
+can tell them apart as one message. That is the usual trade: an email may, very
+rarely, arrive twice, but is never lost.
 """
 
 import datetime as dt
 import re
+import secrets
 import smtplib
 from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart
-from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .checkin import CHECKIN_CODE_KINDS, CHECKIN_QR_CID, checkin_qr_png
 from .models import OutboxEmail, Registration
 
 DEFAULT_MAX_ATTEMPTS = 5
+# How long a sender may hold a row: well past EMAIL_TIMEOUT's worst case for one message.
+DEFAULT_SEND_LEASE = dt.timedelta(minutes=5)
 # A row never tried is re-queued this long after it was written (its task was lost).
 REQUEUE_AFTER = dt.timedelta(minutes=1)
 # A row tried and still pending belongs to its task's retries, which end well within
@@ -48,6 +56,11 @@ class TransientEmailError(Exception):
 
 def max_attempts():
     return getattr(settings, "EMAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+
+
+def send_lease():
+    seconds = getattr(settings, "EMAIL_SEND_LEASE_SECONDS", None)
+    return dt.timedelta(seconds=seconds) if seconds else DEFAULT_SEND_LEASE
 
 
 def describe_error(exc):
@@ -110,6 +123,7 @@ def build_message(row):
         body=row.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to_email],
+        headers={"Message-ID": row.message_id},
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
@@ -118,10 +132,30 @@ def build_message(row):
     return message
 
 
+def _claim(outbox_id, now):
+    """Claim the pending row for a lease; return it, or None if it is gone, done or claimed."""
+    claim = secrets.token_hex(16)
+    claimed = (
+        OutboxEmail.objects.filter(pk=outbox_id, status=OutboxEmail.Status.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claim=claim, claimed_until=now + send_lease())
+    )
+    return OutboxEmail.objects.filter(pk=outbox_id, claim=claim).first() if claimed else None
+
+
+def _release(row, **changes):
+    """Record the outcome on a claimed row; only while the claim is still ours. True if recorded."""
+    return bool(
+        OutboxEmail.objects.filter(pk=row.pk, claim=row.claim, status=OutboxEmail.Status.PENDING).update(
+            claim="", claimed_until=None, **changes
+        )
+    )
+
+
 def send_outbox_email(*, outbox_id, now=None):
     """Send the outbox row `outbox_id` if it is still pending; return the row, or None if skipped.
 
-    Skipped: the row is gone, already sent or failed, or being sent by another task.
+    Skipped: the row is gone, already sent or failed, or claimed by another sender.
     A reminder, time change or recording notice whose registration is no longer
     confirmed is marked withdrawn instead of sent.
 
@@ -130,37 +164,32 @@ def send_outbox_email(*, outbox_id, now=None):
     (without addresses) in last_error; after EMAIL_MAX_ATTEMPTS attempts marks the
     row failed, otherwise raises TransientEmailError so the caller retries.
     """
-    with transaction.atomic():
-        row = (
-            OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, status=OutboxEmail.Status.PENDING)
-            .first()
+    row = _claim(outbox_id, timezone.now())
+    if row is None:
+        return None
+    if _no_longer_applies(row):
+        _release(row, status=OutboxEmail.Status.WITHDRAWN)
+        row.refresh_from_db()
+        return row
+    try:
+        build_message(row).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        error = exc
+    else:
+        _release(
+            row, status=OutboxEmail.Status.SENT, sent_at=now or timezone.now(), attempts=F("attempts") + 1
         )
-        if row is None:
-            return None
-        if _no_longer_applies(row):
-            row.status = OutboxEmail.Status.WITHDRAWN
-            row.save(update_fields=["status"])
-            return row
-        try:
-            build_message(row).send()
-        except (smtplib.SMTPException, OSError) as exc:
-            error = exc
-        else:
-            # Conditional, under the lock: a row is marked sent exactly once.
-            OutboxEmail.objects.filter(pk=row.pk, status=OutboxEmail.Status.PENDING).update(
-                status=OutboxEmail.Status.SENT,
-                sent_at=now or timezone.now(),
-                attempts=row.attempts + 1,
-                last_error="",
-            )
-            row.refresh_from_db()
-            return row
-        row.attempts += 1
-        row.last_error = describe_error(error)
-        if row.attempts >= max_attempts():
-            row.status = OutboxEmail.Status.FAILED
-        row.save(update_fields=["attempts", "last_error", "status"])
+        row.refresh_from_db()
+        return row
+    attempts = row.attempts + 1
+    failed = attempts >= max_attempts()
+    _release(
+        row,
+        attempts=F("attempts") + 1,
+        last_error=describe_error(error),
+        status=OutboxEmail.Status.FAILED if failed else OutboxEmail.Status.PENDING,
+    )
+    row.refresh_from_db()
     if row.status == OutboxEmail.Status.PENDING:
         raise TransientEmailError(row.last_error) from error
     return row

@@ -245,3 +245,32 @@ class RegistrationForm(forms.ModelForm):
 
     def save(self, commit=True):
         raise NotImplementedError("Registrations are written by registrations.services.")
+
+
+class ManageLinkRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The address you registered with."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Email me my links")))
+
+
+class PersonalDataExportForm(forms.Form):
+    """Staff: the address whose data to export (registrations.personal_data)."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("Letter case does not matter. Everything held on this address is exported as JSON."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Export personal data")))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.models import Event, Session
+from events.translation import in_every_language
 
 from . import mailings
 from .models import Mailing, OutboxEmail
@@ -59,7 +60,7 @@ class MailingAdmin(admin.ModelAdmin):
     form = MailingForm
     list_display = ["subject", "event", "audience", "status", "progress", "created"]
     list_filter = ["status", "audience", "event"]
-    search_fields = ["subject", "event__title"]
+    search_fields = ["subject", *(f"event__{column}" for column in in_every_language("title"))]
     list_select_related = ["event"]
     filter_horizontal = ["sessions"]
     change_list_template = "admin/registrations/mailing/change_list.html"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Session, validate_time_zone
@@ -47,6 +48,9 @@ def new_manage_token():
 
 # A webinar asks fewer questions than a conference: no meals, no participant list at a venue.
 WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
+
+
+MIN_INVITATION_CODE_LENGTH = 12
 
 
 class RegistrationSettings(models.Model):
@@ -99,6 +103,14 @@ class RegistrationSettings(models.Model):
             raise ValidationError({"closes_at": _("Registration must close after it opens.")})
         if self.mode == self.Mode.INVITATION and not self.invitation_code:
             raise ValidationError({"invitation_code": _("Invitation mode needs a code.")})
+        if self.mode == self.Mode.INVITATION and len(self.invitation_code) < MIN_INVITATION_CODE_LENGTH:
+            # Guesses are also rate-limited per address, but a short code falls to a patient guesser.
+            raise ValidationError(
+                {
+                    "invitation_code": _("Use at least %(count)d characters, say four random words.")
+                    % {"count": MIN_INVITATION_CODE_LENGTH}
+                }
+            )
 
     def is_open(self, now):
         """Return whether registration is open at the aware datetime `now`."""
@@ -199,6 +211,9 @@ class Registration(models.Model):
         _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set when the personal data was removed (registrations.retention): past the
+    # retention period, or at the registrant's request. Counts stay, the person is gone.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created", "pk"]
@@ -266,6 +281,7 @@ class Invitation(models.Model):
         related_name="invitation",
         verbose_name=_("registration"),
     )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created", "pk"]
@@ -355,6 +371,10 @@ class OutboxEmail(models.Model):
     # must not send such a row before its turn.
     send_after = models.DateTimeField(_("send after"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # A sender claims the row for a lease before talking to the SMTP server, and only the
+    # holder of the claim may mark it; a sender that dies loses the row when the lease ends.
+    claim = models.CharField(_("claim"), max_length=32, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -368,6 +388,14 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.to_email}"
+
+    @property
+    def message_id(self):
+        """The Message-ID of every copy of this email: a resend after a crash is recognisably the same."""
+        domain = getattr(settings, "CALENDAR_UID_DOMAIN", "ewevents.invalid")
+        # Keyed by the site's secret, so two deployments never make the same id for one row number.
+        digest = salted_hmac("outbox-message-id", str(self.pk)).hexdigest()[:20]
+        return f"<{self.pk}.{digest}@{domain}>"
 
 
 class CalendarFeedToken(models.Model):

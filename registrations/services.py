@@ -282,13 +282,14 @@ def register(*, event, data, user=None, now=None):
 
 
 @transaction.atomic
-def cancel_registration(*, registration, now=None):
+def cancel_registration(*, registration, now=None, notify=True):
     """Cancel `registration` and return it, updated.
 
-    Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email;
-    if it was confirmed, decrements confirmed_count and promotes from the waiting
-    list (see promote_from_waitlist). A registration already cancelled or rejected
-    is returned unchanged, with no email.
+    Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email
+    (unless `notify` is false: the registrant is deleting their data); if it was
+    confirmed, decrements confirmed_count and promotes from the waiting list (see
+    promote_from_waitlist). A registration already cancelled or rejected is returned
+    unchanged, with no email.
     """
     now = now or timezone.now()
     settings = _locked_settings(registration.event)
@@ -299,7 +300,8 @@ def cancel_registration(*, registration, now=None):
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at", "updated"])
-    queue_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
+    if notify:
+        queue_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
     if was_confirmed:
         _free_place(settings)
         promote_from_waitlist(event=registration.event)
@@ -394,6 +396,21 @@ def send_manage_link(*, registration):
     Side effects: inserts one OutboxEmail row.
     """
     return queue_email(registration=registration, kind=OutboxEmail.Kind.MANAGE_LINK)
+
+
+@transaction.atomic
+def send_manage_links(*, email, now=None):
+    """Queue a "manage_link" email for each active registration of `email` for an event not yet over.
+
+    For the "email me my link" page, which answers the same whether or not the address
+    is registered. Side effects: inserts one OutboxEmail row per such registration.
+    """
+    registrations = Registration.objects.filter(
+        email__iexact=email.strip(),
+        status__in=Registration.ACTIVE_STATUSES,
+        event__end__gte=now or timezone.now(),
+    ).select_related("event")
+    return [send_manage_link(registration=registration) for registration in registrations]
 
 
 class SessionFull(RegistrationError):

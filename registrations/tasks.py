@@ -21,9 +21,9 @@ BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError,
     bind=True,
     name="registrations.send_email",
     autoretry_for=(TransientEmailError,),
-    # 60 s, 120 s, 240 s, ... (with jitter): rides out a short SMTP outage.
-    retry_backoff=60,
-    retry_backoff_max=600,
+    # 60 s, 120 s, 240 s, ... up to 10 minutes (with jitter): rides out an SMTP outage.
+    retry_backoff=getattr(settings, "EMAIL_RETRY_BACKOFF_SECONDS", 60),
+    retry_backoff_max=10 * getattr(settings, "EMAIL_RETRY_BACKOFF_SECONDS", 60),
     retry_jitter=True,
     # The row's attempt count is the real bound (EMAIL_MAX_ATTEMPTS); this is a backstop.
     max_retries=getattr(settings, "EMAIL_MAX_ATTEMPTS", delivery.DEFAULT_MAX_ATTEMPTS),
@@ -75,6 +75,20 @@ def task_queue_due_reminders():
     Run every five minutes by Celery beat (CELERY_BEAT_SCHEDULE). Safe to run late, twice or concurrently.
     """
     return reminders.queue_due_reminders()
+
+
+@shared_task(name="registrations.anonymise_expired_registrations")
+def task_anonymise_expired_registrations():
+    """Anonymise registrations and guest lists past the retention period; return how many rows.
+
+    Run daily by Celery beat (CELERY_BEAT_SCHEDULE). Safe to run late, twice or concurrently.
+    """
+    from . import retention
+
+    run = retention.anonymise_expired()
+    if run.registrations or run.invitations:
+        logger.info("Anonymised %s registrations and %s invitations.", run.registrations, run.invitations)
+    return run.registrations + run.invitations
 
 
 # --- Mailings --------------------------------------------------------------------------------------

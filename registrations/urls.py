@@ -9,9 +9,13 @@ urlpatterns = [
     path("registrations/mine/", views.my_registrations, name="mine"),
     path("registrations/mine/calendar/reset/", views.reset_calendar_feed, name="reset_calendar_feed"),
     path("calendar/<str:token>.ics", views.personal_feed, name="personal_feed"),
+    path("registrations/find/", views.request_manage_link, name="request_manage_link"),
+    path("registrations/find/sent/", views.manage_link_sent, name="manage_link_sent"),
     path("registrations/manage/<str:token>/", views.manage, name="manage"),
     path("registrations/manage/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("registrations/manage/<str:token>/delete/", views.delete_data, name="delete_data"),
     path("privacy/", views.privacy, name="privacy"),
+    path("staff/personal-data/", staff_views.personal_data_export, name="staff_personal_data"),
     path("staff/events/<slug:slug>/summary/", staff_views.summary, name="staff_summary"),
     path(
         "staff/events/<slug:slug>/summary/<slug:table>.csv", staff_views.summary_csv, name="staff_summary_csv"

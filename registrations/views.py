@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 
-from . import abuse, feeds, selectors, services
-from .forms import RegistrationForm
+from . import abuse, feeds, retention, selectors, services
+from .forms import ManageLinkRequestForm, RegistrationForm
 from .models import RegistrationSettings
 
 # The outcome of the last registration, kept in the session so the URL of the
@@ -42,7 +42,9 @@ def _registration_or_404(token):
 
 def _make_private(response):
     patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    # The token's URL goes to no other site. Not "no-referrer": with it, browsers send
+    # "Origin: null" with the page's own forms, and CSRF protection refuses them.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -243,6 +245,48 @@ def cancel(request, token):
     return render(request, "registrations/cancel.html", {"registration": registration})
 
 
+@_private
+@require_http_methods(["GET", "POST"])
+def delete_data(request, token):
+    registration = _registration_or_404(token)
+    if request.method == "POST":
+        event = registration.event
+        retention.delete_registration_data(registration=registration)
+        return render(request, "registrations/data_deleted.html", {"event": event})
+    return render(request, "registrations/delete_data.html", {"registration": registration})
+
+
 @require_GET
 def privacy(request):
-    return render(request, "registrations/privacy.html")
+    context = {
+        "version": settings.PRIVACY_NOTICE_VERSION,
+        "retention_days": settings.REGISTRATION_RETENTION_DAYS,
+    }
+    return render(request, "registrations/privacy.html", context)
+
+
+LINK_SENT_SESSION_KEY = "registrations.manage_link_sent"
+
+
+@require_http_methods(["GET", "POST"])
+def request_manage_link(request):
+    """Email the manage links of an address's registrations; the page never says whether there are any."""
+    form = ManageLinkRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if abuse.over_link_request_limit(request, email):
+            response = render(request, "429.html", {"manage_link": True}, status=429)
+            response["Retry-After"] = str(abuse.parse_rate(settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS)[1])
+            return response
+        services.send_manage_links(email=email)
+        request.session[LINK_SENT_SESSION_KEY] = email
+        return redirect("registrations:manage_link_sent")
+    return render(request, "registrations/request_manage_link.html", {"form": form})
+
+
+@require_GET
+def manage_link_sent(request):
+    email = request.session.get(LINK_SENT_SESSION_KEY)
+    if not email:
+        return redirect("registrations:request_manage_link")
+    return render(request, "registrations/manage_link_sent.html", {"email": email})

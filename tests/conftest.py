@@ -1,6 +1,10 @@
+import time
 from types import SimpleNamespace
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from django.test import Client
+from django.utils import translation
 
 from events.models import Session
 from tests import factories
@@ -19,6 +23,35 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def force_login_with_second_factor(client, user, backend=None):
+    """Client.force_login skips authentication; for staff it skips the second factor too, as if
+    the login had included the authenticator app's code. tests/test_two_factor.py logs in for real."""
+    force_login_with_second_factor.password_only(client, user, backend)
+    if user.is_staff:
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "type": "totp", "at": time.time()}]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+
+
+force_login_with_second_factor.password_only = Client.force_login
+
+
+@pytest.fixture(autouse=True)
+def _staff_force_login_includes_the_second_factor(monkeypatch):
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    """A Spanish request leaves Spanish active in the thread, into the next test. Translated fields
+    (events/translation.py) read, write and filter the active language's column, so reset it.
+    """
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def make_viewer(kind):

@@ -42,9 +42,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; tests compute codes from it
+
+
 class StaffFactory(UserFactory):
+    """A staff member with an authenticator app set up (staff pages need two-factor authentication)."""
+
     is_staff = True
     is_superuser = True
+
+    @factory.post_generation
+    def totp(user, create, extracted, **kwargs):
+        """Set up TOTP with TOTP_SECRET, unless `totp=False`."""
+        if create and extracted is not False:
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(user, TOTP_SECRET)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -11,6 +11,7 @@ tests/conftest.py imports them with `from tests.service_fixtures import *`.
 - `smtp_server`: an aiosmtpd SMTP server on loopback that keeps the messages it receives.
 - `celery_worker_process`: a real `celery -A ewevents worker` subprocess using the test
   database, the session's Redis and `smtp_server`; stopped by PID after the test.
+  `start_celery_worker(**env)` starts more of them, with extra settings.
   Tests using it need `django_db(transaction=True)`, so the worker sees their rows.
 - `publishing_to(url)`: a context manager pointing this process's Celery app at a broker.
 
@@ -38,6 +39,7 @@ __all__ = [
     "publishing_to",
     "redis_url",
     "smtp_server",
+    "start_celery_worker",
 ]
 
 POSTGRES_URL_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "postgis://")
@@ -140,23 +142,37 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, redis_url, smtp_server) -> Iterator[services.CeleryWorker]:
-    """A real Celery worker on the test database, the session's Redis, sending to `smtp_server`."""
+def start_celery_worker(transactional_db, redis_url, smtp_server) -> Iterator:
+    """Start real Celery workers (as `celery_worker_process`), with extra settings as keyword
+    arguments (`EMAIL_SEND_LEASE_SECONDS="2"`); each is stopped by PID after the test."""
     from django.conf import settings
 
-    env = {
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": redis_url,
-        "EMAIL_HOST": smtp_server.host,
-        "EMAIL_PORT": str(smtp_server.port),
-        "EMAIL_USE_TLS": "false",
-        "SITE_URL": settings.SITE_URL,
-    }
-    worker = services.start_celery_worker(env, cwd=Path(settings.BASE_DIR))
+    workers = []
+
+    def start(**extra_env: str) -> services.CeleryWorker:
+        env = {
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": redis_url,
+            "EMAIL_HOST": smtp_server.host,
+            "EMAIL_PORT": str(smtp_server.port),
+            "EMAIL_USE_TLS": "false",
+            "SITE_URL": settings.SITE_URL,
+            **extra_env,
+        }
+        workers.append(services.start_celery_worker(env, cwd=Path(settings.BASE_DIR)))
+        return workers[-1]
+
     try:
-        yield worker
+        yield start
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(start_celery_worker) -> services.CeleryWorker:
+    """A real Celery worker on the test database, the session's Redis, sending to `smtp_server`."""
+    return start_celery_worker()
 
 
 def _reset_broker_connections(app) -> None:

@@ -11,6 +11,7 @@ run through `runuser -u postgres --`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -127,6 +129,7 @@ class PostgresServer:
     dbname: str
     folder: Path
     process: subprocess.Popen
+    bin_dir: Path
 
     @property
     def data_dir(self) -> Path:
@@ -147,12 +150,31 @@ class PostgresServer:
         except (OSError, ValueError, IndexError):
             return None
 
+    def pause(self) -> None:
+        """Shut the server down (fast shutdown), keeping its data for `resume()`."""
+        _stop_process(self.process, signal.SIGINT, pid=self._postmaster_pid())
+
+    def resume(self) -> None:
+        """Start the server again on the same port and data, as after a restart."""
+        self.process = _launch_postgres(self.bin_dir, self.folder, self.port)
+        _wait_until(lambda: _postgres_accepts(self), self.process, "PostgreSQL", self.log_file)
+
     def stop(self) -> None:
         """Fast shutdown (SIGINT to the server we started), then remove the folder."""
         try:
-            _stop_process(self.process, signal.SIGINT, pid=self._postmaster_pid())
+            if self.process.poll() is None:
+                _stop_process(self.process, signal.SIGINT, pid=self._postmaster_pid())
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _launch_postgres(bin_dir: Path, folder: Path, port: int) -> subprocess.Popen:
+    postgres = [str(bin_dir / "postgres"), "-D", str(folder / "data"), "-p", str(port), "-h", "127.0.0.1"]
+    postgres += ["-k", str(folder)]
+    for option in POSTGRES_FAST_OPTIONS:
+        postgres += ["-c", option]
+    with (folder / "postgres.log").open("ab") as log:
+        return subprocess.Popen(_as_postgres_user(postgres), cwd=folder, stdout=log, stderr=subprocess.STDOUT)
 
 
 def start_postgres(dbname: str = "ewevents", bin_dir: Path | None = None) -> PostgresServer:
@@ -177,19 +199,12 @@ def start_postgres(dbname: str = "ewevents", bin_dir: Path | None = None) -> Pos
                 f"initdb failed with code {result.returncode}. Log tail:\n{_log_tail(log_file)}"
             )
 
-        postgres = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1"]
-        postgres += ["-k", str(folder)]
-        for option in POSTGRES_FAST_OPTIONS:
-            postgres += ["-c", option]
-        with log_file.open("ab") as log:
-            process = subprocess.Popen(
-                _as_postgres_user(postgres), cwd=folder, stdout=log, stderr=subprocess.STDOUT
-            )
+        process = _launch_postgres(bin_dir, folder, port)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
-    server = PostgresServer("127.0.0.1", port, POSTGRES_SUPERUSER, dbname, folder, process)
+    server = PostgresServer("127.0.0.1", port, POSTGRES_SUPERUSER, dbname, folder, process, bin_dir)
     try:
         _wait_until(lambda: _postgres_accepts(server), process, "PostgreSQL", log_file)
         if dbname != "postgres":
@@ -259,14 +274,14 @@ class RedisServer:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_redis(binary: str | None = None) -> RedisServer:
-    """Start redis-server without persistence in a temporary folder."""
+def start_redis(binary: str | None = None, port: int | None = None) -> RedisServer:
+    """Start redis-server without persistence in a temporary folder (on `port`, or a free one)."""
     binary = binary or find_redis_server()
     if binary is None:
         raise ServiceError("redis-server binary not found")
     folder = Path(tempfile.mkdtemp(prefix="test-redis-"))
     log_file = folder / "redis.log"
-    port = free_port()
+    port = port or free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     command += ["--dir", str(folder)]
     try:
@@ -326,15 +341,36 @@ def find_chromium() -> str | None:
 
 @dataclass
 class SmtpServer:
-    """An aiosmtpd server on 127.0.0.1 that keeps every message it accepts, as bytes."""
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it accepts, as bytes.
+
+    `hold(accept_first=...)` makes the next DATA command wait until `release()`: with
+    `accept_first=False` the message is kept only if the client is still connected then
+    (a sender killed mid-send delivered nothing); with `accept_first=True` it is kept
+    at once, as a real server would queue it before its reply reached a dying sender.
+    """
 
     host: str
     port: int
     messages: list[bytes]
     controller: object
 
+    @property
+    def handler(self) -> _CollectingHandler:
+        return self.controller.handler
+
+    def hold(self, *, accept_first: bool) -> None:
+        self.handler.hold(accept_first=accept_first)
+
+    def wait_until_held(self, timeout: float = 30.0) -> bool:
+        return self.handler.held.wait(timeout)
+
+    def release(self) -> None:
+        self.handler.release.set()
+
     def stop(self) -> None:
-        self.controller.stop()
+        self.release()
+        if self.controller.loop.is_running():  # stopping twice is fine
+            self.controller.stop()
 
     def wait_for_messages(self, count: int = 1, timeout: float = 30.0) -> list[bytes]:
         """Wait until at least `count` messages arrived; return them all."""
@@ -347,18 +383,39 @@ class SmtpServer:
 class _CollectingHandler:
     def __init__(self, messages: list[bytes]):
         self.messages = messages
+        self.holding = None  # None, or whether the held message is kept before the wait
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def hold(self, *, accept_first: bool) -> None:
+        self.held.clear()
+        self.release.clear()
+        self.holding = accept_first
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.original_content or envelope.content)
+        content = envelope.original_content or envelope.content
+        if self.holding is None:
+            self.messages.append(content)
+            return "250 Message accepted for delivery"
+        accept_first, self.holding = self.holding, None
+        if accept_first:
+            self.messages.append(content)
+        self.held.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.05)
+        connected = server.transport is not None and not server.transport.is_closing()
+        if not accept_first and connected:
+            self.messages.append(content)
         return "250 Message accepted for delivery"
 
 
-def start_smtp_server() -> SmtpServer:
-    """Start an aiosmtpd SMTP server on a free loopback port, in a thread of this process."""
+def start_smtp_server(port: int | None = None, messages: list[bytes] | None = None) -> SmtpServer:
+    """Start an aiosmtpd SMTP server on a loopback port (a free one unless given), in a thread of
+    this process, appending what it accepts to `messages`."""
     from aiosmtpd.controller import Controller
 
-    messages: list[bytes] = []
-    port = free_port()
+    messages = [] if messages is None else messages
+    port = port or free_port()
     controller = Controller(_CollectingHandler(messages), hostname="127.0.0.1", port=port)
     controller.start()
     return SmtpServer("127.0.0.1", port, messages, controller)
@@ -392,10 +449,16 @@ class CeleryWorker:
             time.sleep(0.1)
         return False
 
+    def kill(self) -> None:
+        """Kill the worker by PID with SIGKILL, as a crash or the OOM killer would: no cleanup."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
         """Warm shutdown by PID (SIGTERM), SIGKILL if it hangs; then remove the folder."""
         try:
-            _stop_process(self.process, signal.SIGTERM)
+            if self.process.poll() is None:
+                _stop_process(self.process, signal.SIGTERM)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -422,3 +485,102 @@ def start_celery_worker(env: dict[str, str], cwd: Path) -> CeleryWorker:
         worker.stop()
         raise
     return worker
+
+
+# --- gunicorn ---------------------------------------------------------------
+
+
+@dataclass
+class WebServer:
+    """The site served by gunicorn in a subprocess, with its log in a temporary folder."""
+
+    url: str
+    folder: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return (self.folder / "gunicorn.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        try:
+            _stop_process(self.process, signal.SIGTERM)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _answers_http(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (a loopback test URL)
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means it is serving
+    except OSError:
+        return False
+
+
+def start_gunicorn(env: dict[str, str], cwd: Path, workers: int = 2) -> WebServer:
+    """Serve ewevents.wsgi with gunicorn on a free loopback port, `env` added to ours."""
+    folder = Path(tempfile.mkdtemp(prefix="test-gunicorn-"))
+    log_file = folder / "gunicorn.log"
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "ewevents.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"]
+    try:
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(
+                command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    server = WebServer(f"http://127.0.0.1:{port}", folder, process)
+    try:
+        _wait_until(lambda: _answers_http(server.url + "/healthz/"), process, "gunicorn", log_file)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+class SiteClient:
+    """A small HTTP client for a site behind a TLS-terminating proxy: it says so with
+    X-Forwarded-Proto, keeps cookies itself (they are Secure) and sends an Origin for CSRF."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data: dict | None = None):
+        import http.client
+        import urllib.parse
+
+        parts = urllib.parse.urlsplit(self.base_url)
+        headers = {"X-Forwarded-Proto": "https", "Origin": f"https://{parts.netloc}"}
+        headers["Referer"] = f"https://{parts.netloc}{path}"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read().decode(errors="replace")
+        finally:
+            connection.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, dict(response.getheaders()), content
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict):
+        return self.request("POST", path, data)

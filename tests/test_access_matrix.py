@@ -110,6 +110,9 @@ def _manage_cases(access=TOKEN):
 
 # Every project URL name, and how each is requested and who may open it.
 ROUTES: dict[str, list[Case]] = {
+    "health": [Case("", lambda w: {}, PUBLIC)],
+    "favicon": [Case("", lambda w: {}, REDIRECT)],
+    "admin_login": [Case("", lambda w: {}, REDIRECT)],
     "events:home": [Case("", lambda w: {}, PUBLIC)],
     "events:past_events": [Case("", lambda w: {}, PUBLIC)],
     "events:event_detail": _each_event(PUBLIC),
@@ -145,7 +148,14 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "registrations:manage": _manage_cases(),
     "registrations:cancel": _manage_cases(),
+    # GET shows the confirmation; only the POST deletes (tests/registrations/test_privacy.py).
+    "registrations:delete_data": _manage_cases(),
     "registrations:privacy": [Case("", lambda w: {}, PUBLIC)],
+    "registrations:request_manage_link": [Case("", lambda w: {}, PUBLIC)],
+    # Without a request just made in this session it sends back to the form.
+    "registrations:manage_link_sent": [Case("", lambda w: {}, REDIRECT)],
+    # GET shows the form; the POST returns the JSON (tests/registrations/test_privacy.py).
+    "registrations:staff_personal_data": [Case("", lambda w: {}, STAFF)],
     "registrations:staff_summary": _each_event(STAFF),
     "registrations:staff_summary_csv": [
         Case(table, lambda w, table=table: {"slug": w.conference.slug, "table": table}, STAFF)
@@ -466,6 +476,75 @@ def test_join_link_reaches_only_the_confirmed_registrant(world, client):
         assert JOIN_URL not in _body(client.get(reverse(name, kwargs=_web(world))))
 
 
+# --- Emails -----------------------------------------------------------------------------
+
+
+def _every_email_of(registration):
+    """Each email kind as `registration` would receive it (subject, text, HTML and .ics in one)."""
+    from registrations import emails, mailings
+    from registrations.models import Mailing, OutboxEmail
+
+    event = registration.event
+    context = {
+        OutboxEmail.Kind.TIME_CHANGED: {
+            "old_times": emails.times_for(registration=registration, start=event.start, end=event.end),
+            "new_times": emails.times_for(registration=registration, start=event.start, end=event.end),
+        },
+        OutboxEmail.Kind.RECORDING_AVAILABLE: {"attended": True, "recording_url": "https://video.example/r"},
+        OutboxEmail.Kind.REMINDER: {"now": event.start - dt.timedelta(hours=1)},
+    }
+    for kind in OutboxEmail.Kind:
+        if kind == OutboxEmail.Kind.INVITATION:
+            continue  # sent before any registration exists: test_invitation_email_holds_only_the_invitation
+        if kind == OutboxEmail.Kind.MAILING:
+            mailing = Mailing(
+                event=event,
+                subject="News for {{ name }}",
+                body="{{ name }}, {{ event }}: {{ practical_information }} {{ manage_link }}",
+            )
+            rendered = mailings.render_mailing(mailing=mailing, registration=registration)
+        else:
+            rendered = emails.render_email(registration=registration, kind=kind, context=context.get(kind))
+        yield kind, "\n".join(str(part) for part in rendered.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("owner", ["guest_a", "guest_a_webinar", "affiliate"])
+def test_every_email_kind_holds_only_what_its_recipient_may_see(world, owner):
+    registration = world.registrations[owner]
+    own = owner.removesuffix("_webinar")
+    others = [text for key, person in world.guests.items() if key != own for text in person]
+    for kind, email in _every_email_of(registration):
+        if owner != "affiliate":
+            assert SECRET not in email.replace(JOIN_URL, ""), f"{kind} to {owner} shows restricted text"
+        for text in others:
+            assert text not in email, f"{kind} to {owner} names another guest"
+        if JOIN_URL in email:
+            assert owner == "guest_a_webinar", f"{kind} to {owner} carries a join link"
+            assert kind in {"registered", "approved", "promoted", "changed", "time_changed", "reminder"}, kind
+
+
+@pytest.mark.django_db
+def test_the_email_checks_can_fail(world):
+    """Controls: the affiliate's confirmation holds the restricted session they chose, and the
+    webinar registrant's holds the join link."""
+    affiliate = dict(_every_email_of(world.registrations["affiliate"]))
+    assert "SECRET teaser description" in affiliate["registered"] or "SECRET-ROOM" in affiliate["registered"]
+    webinar = dict(_every_email_of(world.registrations["guest_a_webinar"]))
+    assert JOIN_URL in webinar["registered"]
+
+
+@pytest.mark.django_db
+def test_invitation_email_holds_only_the_invitation(world):
+    from registrations import emails
+
+    invitation = factories.InvitationFactory(event=world.webinar, name="Invited Person")
+    rendered = "\n".join(str(part) for part in emails.render_invitation_email(invitation=invitation).values())
+    assert SECRET not in rendered
+    assert invitation.token in rendered  # their personal link
+    assert not any(text in rendered for person in world.guests.values() for text in person)
+
+
 # --- Django admin ---------------------------------------------------------------------
 
 
@@ -486,3 +565,31 @@ def test_admin_changelists_refuse_non_staff(world, client, name):
         assert _redirects_to(response, "admin:login"), (viewer, response.status_code)
     client.force_login(world.users["staff"])
     assert client.get(url).status_code == 200
+
+
+def _add_and_change_pages():
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        yield pytest.param(model, f"{prefix}_add", id=f"{prefix}_add")
+        yield pytest.param(model, f"{prefix}_change", id=f"{prefix}_change")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "name"), sorted(_add_and_change_pages(), key=lambda param: param.id))
+def test_admin_add_and_change_pages_refuse_non_staff(world, client, model, name):
+    if name.endswith("_change"):
+        obj = model._default_manager.order_by("pk").first()
+        url = reverse(name, args=[obj.pk if obj is not None else 999_999])
+    else:
+        url = reverse(name)
+    assert _redirects_to(client.get(url), "admin:login")
+    for viewer in ("non_affiliate", "member"):
+        client.force_login(world.users[viewer])
+        response = client.get(url)
+        assert _redirects_to(response, "admin:login"), (viewer, response.status_code)
+        assert _redirects_to(client.post(url, {}), "admin:login")
+    client.force_login(world.users["staff"])
+    response = client.get(url)
+    # 200; 403 where admin allows no adding; a missing object sends staff back to the list.
+    assert response.status_code in (200, 302, 403), response.status_code
+    assert response.status_code != 302 or name.endswith("_change")

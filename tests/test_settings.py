@@ -83,7 +83,7 @@ def test_environment_configures_production_services():
 
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "ewevents"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "ewevents.cache.ForgivingRedisCache"
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["eager"] is False
     assert values["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
@@ -111,7 +111,9 @@ def test_stylesheets_and_scripts_come_from_the_site_itself(client, db):
     from django.contrib.staticfiles import finders
 
     html = client.get("/").content.decode()
-    assets = re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', html)
+    # Stylesheets, icons and scripts; not the canonical link, which names the page itself.
+    assets = re.findall(r'<link rel="(?:stylesheet|icon|apple-touch-icon)"[^>]+href="([^"]+)"', html)
+    assets += re.findall(r'<script[^>]+src="([^"]+)"', html)
 
     assert "/static/vendor/bootstrap/bootstrap.min.css" in assets
     assert all(asset.startswith("/static/") for asset in assets)

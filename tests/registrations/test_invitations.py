@@ -197,7 +197,7 @@ def test_invitation_link_shows_the_form_prefilled_with_the_address_read_only(cli
     )
     content = response.content.decode()
     assert f'name="invitation_token" value="{invitation.token}"' in content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_guest_registers_with_the_invited_address_whatever_address_is_posted(client, event):

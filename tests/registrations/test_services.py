@@ -134,6 +134,25 @@ def test_wrong_or_missing_invitation_code_raises_and_stores_nothing(code):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("code", "valid"), [("", False), ("EW-2030", False), ("fair-trade-laptops-2030", True)]
+)
+def test_staff_must_choose_an_invitation_code_hard_to_guess(code, valid):
+    from django.core.exceptions import ValidationError
+
+    settings = RegistrationSettings(
+        event=factories.EventFactory(), mode=RegistrationSettings.Mode.INVITATION, invitation_code=code
+    )
+
+    if valid:
+        settings.full_clean()
+    else:
+        with pytest.raises(ValidationError) as error:
+            settings.full_clean()
+        assert "invitation_code" in error.value.message_dict
+
+
+@pytest.mark.django_db
 def test_invitation_mode_without_a_code_accepts_no_one():
     event = event_with(mode=RegistrationSettings.Mode.INVITATION, invitation_code="")
 

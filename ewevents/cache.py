@@ -1,0 +1,105 @@
+"""A Redis cache that treats an outage as a miss.
+
+The cache holds nothing the site cannot rebuild (rendered fragments, rate-limit
+counters), so when Redis is down every read misses and every write is dropped:
+pages, login and registration keep working, a little slower, and the rate limits
+let people through. Sessions live in the database, not here.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# Say so once a minute, not on every request while Redis is down.
+_WARN_EVERY_SECONDS = 60
+_last_warning = 0.0
+
+
+def _outage(error):
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY_SECONDS:
+        _last_warning = now
+        logger.warning("Cache unavailable (%s); serving without it.", type(error).__name__)
+
+
+class ForgivingRedisCache(RedisCache):
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except RedisError as error:
+            _outage(error)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except RedisError as error:
+            _outage(error)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except RedisError as error:
+            _outage(error)
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except RedisError as error:
+            _outage(error)
+            return True  # locks built on add() (allauth's rate limits) must let people through
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set(key, value, timeout, version)
+        except RedisError as error:
+            _outage(error)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError as error:
+            _outage(error)
+            return list(data)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except RedisError as error:
+            _outage(error)
+            return False
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except RedisError as error:
+            _outage(error)
+            return delta  # as if this were the first: limits let people through during an outage
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except RedisError as error:
+            _outage(error)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except RedisError as error:
+            _outage(error)
+
+    def clear(self):
+        try:
+            return super().clear()
+        except RedisError as error:
+            _outage(error)
+            return False
