@@ -26,7 +26,7 @@ messages: venv
 
 # Refresh locale/es/LC_MESSAGES/django.po from the code and templates; then translate the new entries.
 makemessages: venv
-	$(PYTHON) manage.py makemessages -l es --ignore=$(VENV) --ignore=staticfiles --ignore=tests
+	$(PYTHON) manage.py makemessages -l es --ignore=$(VENV) --ignore=staticfiles --ignore=tests --ignore=bench --ignore=test-artifacts
 
 # Migrate, load the demo data and serve on http://127.0.0.1:8000/.
 run: venv messages

@@ -30,7 +30,7 @@ from events.translation import in_every_language
 from . import audit, followups, services
 from .emails import invitation_url
 from .exports import registrations_csv
-from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
+from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration, RegistrationSettings
 
 
 @admin.register(RegistrationSettings)
@@ -374,20 +374,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         (None, {"fields": ["event", "status", "user", "name", "email", "session_titles"]}),
         (
             _("Answers"),
-            {
-                "fields": [
-                    "organisation",
-                    "role",
-                    "country",
-                    "attendee_type",
-                    "dietary_needs",
-                    "accessibility_needs",
-                    "interpretation_language",
-                    "participant_list_consent",
-                    "language",
-                    "time_zone",
-                ]
-            },
+            {"fields": [*OPTIONAL_FIELDS, "language", "time_zone"]},
         ),
         (
             _("Record"),

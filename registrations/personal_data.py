@@ -19,21 +19,14 @@ from django.utils import timezone
 
 from events.models import Membership
 
-from .models import Invitation, OutboxEmail, Registration
+from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration
 
 _REGISTRATION_FIELDS = (
     "id",
     "status",
     "name",
     "email",
-    "organisation",
-    "role",
-    "country",
-    "attendee_type",
-    "dietary_needs",
-    "accessibility_needs",
-    "interpretation_language",
-    "participant_list_consent",
+    *OPTIONAL_FIELDS,
     "privacy_consent_at",
     "privacy_notice_version",
     "language",

@@ -21,23 +21,12 @@ from events import services as event_services
 from events.models import Session
 
 from . import emails, tasks
-from .models import Invitation, OutboxEmail, Registration, RegistrationSettings
+from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration, RegistrationSettings
 
 DEFAULT_PRIVACY_NOTICE_VERSION = "1"
 
 # Answers copied from `data` onto a new registration, besides name and email.
-_ANSWER_FIELDS = (
-    "organisation",
-    "role",
-    "country",
-    "attendee_type",
-    "dietary_needs",
-    "accessibility_needs",
-    "interpretation_language",
-    "participant_list_consent",
-    "language",
-    "time_zone",
-)
+_ANSWER_FIELDS = (*OPTIONAL_FIELDS, "language", "time_zone")
 
 
 class RegistrationError(Exception):
@@ -150,7 +139,7 @@ def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invi
         if dedupe_key is None:
             raise
         return OutboxEmail.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
+    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk, queue=tasks.queue_for(kind)))
     return row
 
 

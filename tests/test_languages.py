@@ -235,3 +235,40 @@ def test_the_same_email_in_english_stays_english():
 
     assert email["subject"] == "You are registered: Conf"
     assert email["body_text"].startswith("Dear Ana Pérez,\n")
+
+
+def test_every_string_marked_in_the_code_and_templates_is_in_the_spanish_catalogue(
+    tmp_path, settings, monkeypatch
+):
+    """makemessages, run afresh into a scratch folder, finds no string the committed catalogue lacks:
+    a new {% translate %} without a Spanish translation fails here."""
+    import shutil
+
+    from django.core.management import call_command
+
+    from tests.service_fixtures import missing_service
+
+    if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
+        missing_service("GNU gettext (xgettext, msgmerge) is not installed: apt-get install gettext")
+    # The sources, linked into a scratch folder, so makemessages can't touch the real catalogue.
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for name in ("ewevents", "events", "registrations", "templates"):
+        (sources / name).symlink_to(Path(settings.BASE_DIR) / name)
+    monkeypatch.chdir(sources)
+    settings.LOCALE_PATHS = [tmp_path / "locale"]
+    call_command("makemessages", locale=["es"], symlinks=True, verbosity=0)
+
+    fresh = {
+        (entry.get("msgctxt"), entry["msgid"])
+        for entry in parse_po(tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po")
+        if entry["msgid"] and not entry.get("obsolete")
+    }
+    committed = {
+        (entry.get("msgctxt"), entry["msgid"])
+        for entry in translated_entries()
+        if "fuzzy" not in entry["flags"] and (entry.get("msgstr") or entry.get("msgstr[0]"))
+    }
+    missing = sorted(msgid for _context, msgid in fresh - committed)
+    assert len(fresh) > 500  # the run really read the sources
+    assert not missing, f"Not in locale/es (run `make makemessages` and translate): {missing[:20]}"
