@@ -12,4 +12,5 @@ RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system ewevents && mkdir -p /app/var && chown ewevents /app/var
 USER ewevents
 EXPOSE 8000
-CMD ["gunicorn", "ewevents.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads, timeouts and logs: gunicorn.conf.py, from the environment (WEB_CONCURRENCY...).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "ewevents.wsgi:application"]

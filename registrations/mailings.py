@@ -363,7 +363,7 @@ def send_test_mailing(*, mailing, user, registration=None):
         language=registration.language or settings.LANGUAGE_CODE,
         **rendered,
     )
-    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk))
+    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk, queue=settings.MAILINGS_QUEUE))
     return row
 
 
@@ -462,7 +462,7 @@ def _queue_spread(ids):
     rows = [OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=s)) for pk, s in countdowns.items()]
     OutboxEmail.objects.bulk_update(rows, ["send_after"], batch_size=1000)
     for outbox_id, countdown in countdowns.items():
-        tasks.queue_send_email_later(outbox_id=outbox_id, countdown=countdown)
+        tasks.queue_send_email_later(outbox_id=outbox_id, countdown=countdown, queue=settings.MAILINGS_QUEUE)
 
 
 def deliver_mailing(*, mailing_id, now=None):

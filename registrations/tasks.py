@@ -10,6 +10,7 @@ from django.conf import settings
 
 from . import delivery, reminders
 from .delivery import TransientEmailError
+from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,22 @@ def task_send_email(self, *, outbox_id):
     return row.status if row is not None else None
 
 
-def queue_send_email(*, outbox_id):
-    """Queue task_send_email for a row; if the broker is down, log it and leave the row to the sweep.
+def queue_for(kind):
+    """The Celery queue for sending an outbox row of `kind`: bulk sends wait in their own queue,
+    so a mailing to thousands never delays someone's registration email."""
+    bulk = kind in (OutboxEmail.Kind.MAILING, OutboxEmail.Kind.RECORDING_AVAILABLE)
+    return settings.MAILINGS_QUEUE if bulk else settings.EMAIL_QUEUE
+
+
+def queue_send_email(*, outbox_id, queue=None):
+    """Queue task_send_email for a row (on `queue`, by default the "email" queue); if the broker
+    is down, log it and leave the row to the sweep.
 
     Called from transaction.on_commit: raising here would turn a stored registration
     into an error page.
     """
     try:
-        task_send_email.delay(outbox_id=outbox_id)
+        task_send_email.apply_async(kwargs={"outbox_id": outbox_id}, queue=queue)
     except BROKER_ERRORS as exc:
         # The class only: a broker error needs no detail here, and the row holds none to leak.
         logger.warning(
@@ -62,7 +71,8 @@ def task_requeue_pending_emails():
     Run every minute by Celery beat (CELERY_BEAT_SCHEDULE). Bounded per run.
     """
     ids = delivery.stale_pending_ids()
-    queued = sum(queue_send_email(outbox_id=outbox_id) for outbox_id in ids)
+    kinds = dict(OutboxEmail.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    queued = sum(queue_send_email(outbox_id=pk, queue=queue_for(kinds.get(pk))) for pk in ids)
     if ids:
         logger.info("Re-queued %s of %s pending outbox emails.", queued, len(ids))
     return queued
@@ -94,10 +104,10 @@ def task_anonymise_expired_registrations():
 # --- Mailings --------------------------------------------------------------------------------------
 
 
-def queue_send_email_later(*, outbox_id, countdown):
+def queue_send_email_later(*, outbox_id, countdown, queue=None):
     """Queue task_send_email for a row to run in `countdown` seconds; like queue_send_email otherwise."""
     try:
-        task_send_email.apply_async(kwargs={"outbox_id": outbox_id}, countdown=countdown)
+        task_send_email.apply_async(kwargs={"outbox_id": outbox_id}, countdown=countdown, queue=queue)
     except BROKER_ERRORS as exc:
         logger.warning(
             "Could not queue outbox email %s (%s); the sweep will queue it.", outbox_id, type(exc).__name__

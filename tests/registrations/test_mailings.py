@@ -278,7 +278,7 @@ def test_sends_are_spread_at_the_configured_rate(people, staff_user, settings, m
 
     ids = sorted(mailings.recipient_rows(mailing).values_list("pk", flat=True))
     assert queued == [
-        {"outbox_id": outbox_id, "countdown": countdown}
+        {"outbox_id": outbox_id, "countdown": countdown, "queue": "mailings"}
         for outbox_id, countdown in zip(ids, [0, 20, 40, 60, 80, 100, 120], strict=True)
     ]
     # The sweep must not send a row before its turn either.
