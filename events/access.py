@@ -8,6 +8,7 @@ directly or through ``Session.objects.visible_to`` and
 from enum import StrEnum
 
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.db.models import Q
 
 from .models import Event, Organisation, Session
@@ -35,14 +36,50 @@ _IN_FULL = {
 }
 
 
+AFFILIATION_VERSION_KEY = "events:affiliation-version"
+AFFILIATION_SECONDS = 10 * 60
+
+
 def is_affiliate(user):
     """Return whether `user` belongs to an active affiliate or monitoring-partner organisation.
 
     Membership counts, and so does a verified email address on one of the
     organisation's domains. An unverified address never does.
+
+    The answer is cached per user and per affiliation version, which any change to an
+    organisation, its domains, a membership or an email address replaces (see
+    `connect_signals`): a person who loses their membership loses access on their next request.
     """
     if not getattr(user, "is_authenticated", False):
         return False
+    from .page_cache import content_version
+
+    key = f"events:affiliate:{user.pk}:{content_version(AFFILIATION_VERSION_KEY)}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _is_affiliate(user)
+        cache.set(key, cached, AFFILIATION_SECONDS)
+    return cached
+
+
+def affiliation_changed(**_kwargs):
+    from .page_cache import new_version
+
+    new_version(AFFILIATION_VERSION_KEY)
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Membership, OrganisationDomain
+
+    for model in (Organisation, OrganisationDomain, Membership, EmailAddress):
+        uid = f"events.access.affiliation.{model.__name__}"
+        post_save.connect(affiliation_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(affiliation_changed, sender=model, dispatch_uid=f"{uid}.delete")
+
+
+def _is_affiliate(user):
     domains = [
         email.rsplit("@", 1)[-1].lower()
         for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)

@@ -1,13 +1,11 @@
 """Admin form fields for the list-valued settings of events and sessions."""
 
-import zoneinfo
-
 from django import forms
 from django.conf.global_settings import LANGUAGES
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, Session, WebinarSeries, default_reminder_offsets
+from .models import Event, Session, WebinarSeries, default_reminder_offsets, known_time_zones
 
 
 class TimeZoneListField(forms.CharField):
@@ -20,9 +18,7 @@ class TimeZoneListField(forms.CharField):
 
     def to_python(self, value):
         names = [name.strip() for name in (value or "").split(",") if name.strip()]
-        # available_timezones() reads the whole zone database: once, not once per name.
-        known = zoneinfo.available_timezones()
-        unknown = [name for name in names if name not in known]
+        unknown = [name for name in names if name not in known_time_zones()]
         if unknown:
             raise forms.ValidationError(
                 _("Unknown time zone: %(names)s. Use names such as Europe/Amsterdam."),

@@ -1,5 +1,6 @@
 """Events, their programme, speakers and the organisations whose members are affiliates."""
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -16,8 +17,14 @@ from .querysets import EventQuerySet, SessionQuerySet
 LANGUAGE_NAMES = dict(ALL_LANGUAGES)
 
 
+@functools.cache
+def known_time_zones():
+    """The zone database's names; reading them walks the whole database, so once per process."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(
             _("“%(value)s” is not a time zone name such as Europe/Brussels."),
             params={"value": value},

@@ -3,9 +3,11 @@
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
+from . import page_cache
+from .access import event_visible
 from .models import Event, Session, SessionSpeaker, Speaker, Topic
 from .translation import in_active_language, in_every_language
 
@@ -28,14 +30,18 @@ def _mark_details(sessions, user):
 
 
 def event_for(slug, user):
-    """Return the event `user` may open, with its venue, series and partners; or None."""
-    return (
-        Event.objects.visible_to(user)
-        .select_related("venue", "series")
-        .prefetch_related("partners")
-        .filter(slug=slug)
-        .first()
-    )
+    """Return the event `user` may open, with its venue, series and partners; or None.
+
+    The event is kept in the cache (page_cache.cached_object) for every viewer alike; whether
+    this viewer may open it is then decided by the visibility rule, as the queryset would.
+    """
+
+    def load():
+        events = Event.objects.select_related("venue", "series").prefetch_related("partners")
+        return events.filter(slug=slug).first()
+
+    event = page_cache.cached_object(f"event:{slug}", load)
+    return event if event is not None and event_visible(event, user) else None
 
 
 def programme_for(event, user):
@@ -60,16 +66,23 @@ def programme_days(event, sessions):
     ]
 
 
-def session_for(event, pk, user):
-    """Return the session of `event` that `user` sees listed, with `show_details` set; or None."""
-    session = (
-        event.sessions.visible_to(user)
-        .prefetch_related(_speakers_of_sessions_in_full(user))
-        .filter(pk=pk)
-        .first()
-    )
+def session_for(event, pk, user, *, with_speakers=True):
+    """Return the session of `event` that `user` sees listed, with `show_details` set; or None.
+
+    With `with_speakers`, its speakers are attached as in `programme_for`; else see `add_speakers`.
+    """
+    sessions = event.sessions.visible_to(user)
+    if with_speakers:
+        sessions = sessions.prefetch_related(_speakers_of_sessions_in_full(user))
+    session = sessions.filter(pk=pk).first()
     if session is not None:
         _mark_details([session], user)
+    return session
+
+
+def add_speakers(session, user):
+    """Attach `visible_speakers` to a `session` from `session_for(..., with_speakers=False)`."""
+    prefetch_related_objects([session], _speakers_of_sessions_in_full(user))
     return session
 
 

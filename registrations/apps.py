@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class RegistrationsConfig(AppConfig):
     name = "registrations"
     verbose_name = _("Registrations")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from events.page_cache import places_changed
+        from events.signals import event_page_context
+
+        from .models import Registration, RegistrationSettings
+        from .templatetags.registration_tags import registration_box_context
+
+        event_page_context.connect(registration_box_context, dispatch_uid="registrations.registration_box")
+        # Whole anonymous pages show places left and whether registration is open.
+        for model in (Registration, RegistrationSettings):
+            uid = f"registrations.places_changed.{model.__name__}"
+            post_save.connect(places_changed, sender=model, dispatch_uid=f"{uid}.save")
+            post_delete.connect(places_changed, sender=model, dispatch_uid=f"{uid}.delete")

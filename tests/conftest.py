@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -42,6 +43,12 @@ force_login_with_second_factor.password_only = Client.force_login
 @pytest.fixture(autouse=True)
 def _staff_force_login_includes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached page parts (events/page_cache.py) or rate-limit counters."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

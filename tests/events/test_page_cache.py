@@ -1,0 +1,429 @@
+"""Cached parts of the public pages: fewer queries, and each visitor sees what is theirs and current."""
+
+import itertools
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.template.backends.django import Template
+from django.test import Client
+from django.urls import reverse
+
+from events.models import Session
+from registrations import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _get(client, url, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _without_csrf_tokens(content):
+    return CSRF_INPUT.sub("", content)
+
+
+def _structured_data(content):
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', content, re.S)
+    return json.loads(match.group(1))
+
+
+def _spanish(client):
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    return client
+
+
+def _visitor(kind):
+    """A fresh client: 'anonymous', 'non_affiliate', 'affiliate', 'staff', or 'spanish_*' for Spanish."""
+    client = Client()
+    base = kind.removeprefix("spanish_")
+    if base == "non_affiliate":
+        client.force_login(factories.UserFactory())
+    elif base == "affiliate":
+        client.force_login(factories.MembershipFactory().user)
+    elif base == "staff":
+        client.force_login(factories.StaffFactory())
+    return _spanish(client) if kind.startswith("spanish_") else client
+
+
+def _pages(mixed):
+    event = mixed.event
+    return [
+        event.get_absolute_url(),
+        reverse("events:programme_print", kwargs={"slug": event.slug}),
+        reverse("events:speakers", kwargs={"slug": event.slug}),
+        mixed.teaser.get_absolute_url(),
+    ]
+
+
+@pytest.fixture
+def mixed(conference_with_mixed_sessions):
+    teaser = conference_with_mixed_sessions.teaser
+    teaser.description_es = "Descripción reservada"
+    teaser.save()
+    return conference_with_mixed_sessions
+
+
+# --- Fewer queries on the second request ----------------------------------------------------------
+
+
+def _page_url(page, mixed):
+    series = factories.WebinarSeriesFactory()
+    factories.WebinarFactory(series=series, topics=[factories.TopicFactory()])
+    factories.WebinarFactory(series=series)
+    return {
+        "event": mixed.event.get_absolute_url(),
+        "session": mixed.public.get_absolute_url(),
+        "print": reverse("events:programme_print", kwargs={"slug": mixed.event.slug}),
+        "speakers": reverse("events:speakers", kwargs={"slug": mixed.event.slug}),
+        "series": series.get_absolute_url(),
+    }[page]
+
+
+PAGES = ["event", "session", "print", "speakers", "series"]
+
+
+@pytest.mark.parametrize(
+    ("page", "cold"),
+    # event, partners, sessions, speakers, registration settings; session: event, partners,
+    # session, its speakers; print and speakers: event, partners, sessions, speakers;
+    # series: series, topics, webinars.
+    [("event", 5), ("session", 4), ("print", 4), ("speakers", 4), ("series", 3)],
+)
+def test_second_anonymous_request_is_served_whole_without_a_query(
+    page, cold, client, mixed, django_assert_num_queries
+):
+    url = _page_url(page, mixed)
+
+    with django_assert_num_queries(cold):
+        first = _get(client, url)
+    with django_assert_num_queries(0):
+        second = _get(client, url)
+
+    assert _without_csrf_tokens(second) == _without_csrf_tokens(first)
+
+
+@pytest.mark.parametrize(
+    ("page", "cold", "warm"),
+    # Each plus the session, the user and the two affiliate checks; then without the affiliate
+    # checks (cached per user), the event and its partners (cached for all) and without the
+    # sessions and speakers (event, print, speakers), the speakers (session), the webinars (series);
+    # the event page also looks up their own registration.
+    [("event", 10, 4), ("session", 8, 3), ("print", 8, 2), ("speakers", 8, 2), ("series", 7, 3)],
+)
+def test_logged_in_visitors_get_cached_parts_with_fewer_queries(
+    page, cold, warm, mixed, django_assert_num_queries
+):
+    client = _visitor("non_affiliate")
+    url = _page_url(page, mixed)
+
+    with django_assert_num_queries(cold):
+        first = _get(client, url)
+    with django_assert_num_queries(warm):
+        second = _get(client, url)
+
+    assert _without_csrf_tokens(second) == _without_csrf_tokens(first)
+    assert "Log out" in second
+
+
+def test_whole_anonymous_pages_are_never_served_to_someone_with_a_session(mixed):
+    url = mixed.event.get_absolute_url()
+    assert "SECRET teaser description" not in _get(Client(), url)  # cached now, for anonymous visitors
+
+    affiliate = _visitor("affiliate")
+    content = _get(affiliate, url)
+
+    assert "SECRET teaser description" in content
+    assert "Log out" in content
+
+
+def test_a_query_string_or_waiting_messages_build_the_page_afresh(client, mixed, django_assert_num_queries):
+    url = mixed.event.get_absolute_url()
+    _get(client, url)
+
+    # Not the whole page (0 queries), but the page around its cached event and programme
+    # part: the registration settings only.
+    with django_assert_num_queries(1):
+        _get(client, url + "?utm_source=newsletter")
+    client.cookies["messages"] = "something"
+    with django_assert_num_queries(1):
+        _get(client, url)
+
+
+def test_affiliate_second_request_skips_programme_queries(mixed, django_assert_num_queries):
+    client = _visitor("affiliate")
+    _get(client, mixed.event.get_absolute_url())
+
+    # session, user, registration settings, own registration (the affiliate check is cached
+    # per user, the event with its partners for everyone)
+    with django_assert_num_queries(4):
+        content = _get(client, mixed.event.get_absolute_url())
+
+    assert "SECRET teaser description" in content
+
+
+def test_searched_series_page_is_built_afresh(client, django_assert_num_queries):
+    series = factories.WebinarSeriesFactory()
+    factories.WebinarFactory(series=series, title="Due diligence webinar")
+    factories.WebinarFactory(series=series, title="Procurement webinar")
+    url = series.get_absolute_url() + "?q=diligence"
+    _get(client, url)
+
+    with django_assert_num_queries(3):
+        content = _get(client, url)
+
+    assert "Due diligence webinar" in content
+    assert "Procurement webinar" not in content
+
+
+# --- A rendering is served to its own kind of viewer only ----------------------------------------
+
+
+VISITORS = ["anonymous", "non_affiliate", "affiliate", "spanish_anonymous", "spanish_affiliate"]
+
+
+@pytest.mark.parametrize("first", VISITORS)
+def test_restricted_details_reach_affiliates_only_whoever_came_first(first, mixed):
+    clients = {kind: _visitor(kind) for kind in VISITORS}
+    for url in _pages(mixed):
+        _get(clients[first], url)
+
+    for kind, client in clients.items():
+        for url in _pages(mixed):
+            content = _get(client, url)
+            sees = kind in {"affiliate", "spanish_affiliate"}
+            with_details = "/speakers/" not in url  # the speakers page has no descriptions or rooms
+            assert ("Secret Speaker" in content) == sees, (kind, url)
+            assert ("SECRET-ROOM" in content) == (sees and with_details), (kind, url)
+            assert ("SECRET teaser description" in content) == (kind == "affiliate" and with_details)
+            assert ("Descripción reservada" in content) == (kind == "spanish_affiliate" and with_details)
+            if not kind.startswith("spanish_"):
+                login_note = kind == "anonymous" and with_details
+                assert ("Log in to see the details" in content) == login_note, (kind, url)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["staff", "affiliate", "anonymous"])))
+def test_draft_webinars_reach_staff_only_whoever_came_first(order):
+    series = factories.WebinarSeriesFactory()
+    factories.WebinarFactory(series=series, title="Published webinar")
+    factories.WebinarFactory(series=series, title="Draft webinar", status="draft")
+    clients = {kind: _visitor(kind) for kind in order}
+
+    for kind in order:
+        content = _get(clients[kind], series.get_absolute_url())
+
+        assert "Published webinar" in content
+        assert ("Draft webinar" in content) == (kind == "staff"), kind
+
+
+# --- A change shows on the next request ---------------------------------------------------------
+
+
+def test_session_edits_show_on_the_next_request(client, mixed):
+    url = mixed.event.get_absolute_url()
+    assert "Open panel description." in _get(client, url)
+
+    mixed.public.title = "Renamed panel"
+    mixed.public.description = "A new description."
+    mixed.public.save()
+    content = _get(client, url)
+    assert "Renamed panel" in content
+    assert "A new description." in content
+    assert "Open panel description." not in content
+    assert "A new description." in _get(client, mixed.public.get_absolute_url())
+
+    mixed.public.visibility = Session.Visibility.AFFILIATES
+    mixed.public.save()
+    assert "A new description." not in _get(client, url)
+    assert "A new description." not in _get(client, mixed.public.get_absolute_url())
+
+
+def test_speaker_edits_and_new_speakers_show_on_the_next_request(client, mixed):
+    added = factories.SpeakerFactory(name="Added Speaker")
+    speakers_url = reverse("events:speakers", kwargs={"slug": mixed.event.slug})
+    assert "Open Speaker" in _get(client, speakers_url)
+    assert "Open Speaker" in _get(client, mixed.public.get_absolute_url())
+
+    speaker = mixed.public.speakers.get()
+    speaker.name = "Renamed Speaker"
+    speaker.save()
+    urls = (speakers_url, mixed.public.get_absolute_url(), mixed.event.get_absolute_url())
+    for url in urls:
+        content = _get(client, url)
+        assert "Renamed Speaker" in content
+        assert "Open Speaker" not in content
+
+    mixed.public.speakers.add(added)
+    for url in urls:
+        assert "Added Speaker" in _get(client, url)
+
+
+def test_venue_and_event_edits_show_in_the_structured_data_on_the_next_request(client, mixed):
+    url = mixed.event.get_absolute_url()
+    _get(client, url)
+
+    mixed.event.venue.name = "New Hall"
+    mixed.event.venue.save()
+    mixed.event.title = "Renamed Conference"
+    mixed.event.save()
+
+    data = _structured_data(_get(client, url))
+    assert data["name"] == "Renamed Conference"
+    assert data["location"]["name"] == "New Hall"
+
+
+def test_new_topic_on_a_webinar_shows_on_the_series_page(client):
+    webinar = factories.WebinarFactory()
+    topic = factories.TopicFactory(name="Cobalt mining")
+    _get(client, webinar.series.get_absolute_url())
+
+    webinar.topics.add(topic)
+
+    assert "Cobalt mining" in _get(client, webinar.series.get_absolute_url())
+
+
+def test_user_who_becomes_affiliate_sees_restricted_details_on_the_next_request(client, mixed):
+    user = factories.UserFactory()
+    client.force_login(user)
+    url = mixed.teaser.get_absolute_url()
+    assert "SECRET teaser description" not in _get(client, url)
+
+    factories.MembershipFactory(user=user)
+
+    assert "SECRET teaser description" in _get(client, url)
+    assert "SECRET teaser description" in _get(client, mixed.event.get_absolute_url())
+
+
+# --- What is personal is rendered for each visitor ----------------------------------------------
+
+
+def test_language_switcher_works_for_each_visitor_of_a_cached_page(mixed):
+    url = mixed.event.get_absolute_url()
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        token = CSRF_INPUT.search(_get(client, url)).group(1)
+
+        response = client.post(
+            reverse("set_language"), {"language": "es", "next": url, "csrfmiddlewaretoken": token}
+        )
+
+        assert response.status_code == 302
+        assert 'lang="es"' in _get(client, url)
+
+
+def test_own_registration_and_places_left_are_current_on_a_cached_page(mixed):
+    factories.RegistrationSettingsFactory(event=mixed.event, capacity=10)
+    registrant, other = factories.UserFactory(), factories.UserFactory()
+    anonymous, registrant_client, other_client = Client(), Client(), Client()
+    registrant_client.force_login(registrant)
+    other_client.force_login(other)
+    url = mixed.event.get_absolute_url()
+    assert "10 places left." in _get(anonymous, url)
+    assert "You are registered" not in _get(other_client, url)
+
+    services.register(event=mixed.event, data={"name": "Ana", "email": registrant.email}, user=registrant)
+
+    assert "9 places left." in _get(anonymous, url)
+    assert "You are registered" in _get(registrant_client, url)
+    assert "You are registered" not in _get(other_client, url)
+
+
+# --- No query runs while a template renders -----------------------------------------------------
+
+
+@pytest.fixture
+def queries_while_rendering(monkeypatch):
+    """The SQL of every query run while a template renders; views and selectors must load everything first."""
+    queries = []
+    render = Template.render
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    def render_recording_queries(self, context=None, request=None):
+        with connection.execute_wrapper(record):
+            return render(self, context, request)
+
+    monkeypatch.setattr(Template, "render", render_recording_queries)
+    return queries
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "non_affiliate", "affiliate", "staff"])
+def test_main_pages_run_no_query_while_rendering(kind, mixed, queries_while_rendering):
+    factories.RegistrationSettingsFactory(event=mixed.event, capacity=10)
+    series = factories.WebinarSeriesFactory()
+    webinar = factories.WebinarFactory(series=series, topics=[factories.TopicFactory()])
+    urls = [
+        reverse("events:home"),
+        reverse("events:past_events"),
+        *_pages(mixed),
+        mixed.public.get_absolute_url(),
+        series.get_absolute_url(),
+        series.get_absolute_url() + "?q=webinar",
+        webinar.get_absolute_url(),
+    ]
+    client = _visitor(kind)
+
+    for url in urls * 2:  # built, then from the cache
+        _get(client, url)
+
+    assert queries_while_rendering == []
+
+
+def test_a_cached_calendar_file_keeps_its_type_and_name(client, mixed, django_assert_num_queries):
+    url = reverse("events:event_ics", kwargs={"slug": mixed.event.slug})
+    first = client.get(url)
+
+    with django_assert_num_queries(0):
+        second = client.get(url)
+
+    assert second.content == first.content
+    for header in ("Content-Type", "Content-Disposition"):
+        assert second[header] == first[header]
+    assert "SECRET" not in second.content.decode()
+
+
+def test_losing_a_membership_takes_restricted_details_away_on_the_next_request(mixed):
+    membership = factories.MembershipFactory()
+    client = Client()
+    client.force_login(membership.user)
+    url = mixed.teaser.get_absolute_url()
+    assert "SECRET teaser description" in _get(client, url)
+
+    membership.delete()
+
+    assert "SECRET teaser description" not in _get(client, url)
+
+
+def test_a_verified_address_on_an_affiliate_domain_counts_from_the_next_request(mixed):
+    from allauth.account.models import EmailAddress
+
+    domain = factories.OrganisationDomainFactory()
+    user = factories.UserFactory(email=f"someone@{domain.domain}", verified_email=False)
+    client = Client()
+    client.force_login(user)
+    url = mixed.teaser.get_absolute_url()
+    assert "SECRET teaser description" not in _get(client, url)
+
+    EmailAddress.objects.filter(user=user).update(verified=True)  # no signal: not yet seen
+    address = EmailAddress.objects.get(user=user)
+    address.save()  # as allauth saves it when the link in the email is opened
+
+    assert "SECRET teaser description" in _get(client, url)
+
+
+def test_the_affiliate_check_is_cached_between_requests(mixed, django_assert_num_queries):
+    client = _visitor("affiliate")
+    url = mixed.teaser.get_absolute_url()
+    _get(client, url)
+
+    # session, user, then the session with its event: no affiliate checks
+    with django_assert_num_queries(3):
+        _get(client, url)
