@@ -3,8 +3,10 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEMO_PASSWORD ?= ewevents-demo
 ARGS ?=
+BENCH_SECONDS ?= 15
+BENCH_WARMUP ?= 5
 
-.PHONY: venv messages makemessages run test lint
+.PHONY: venv messages makemessages run test lint bench
 
 # Create the virtualenv, and (re)install when pyproject.toml is newer than the stamp.
 venv: $(VENV)/.installed
@@ -42,3 +44,10 @@ test: venv messages
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Load test under production settings: starts PostgreSQL, Redis and gunicorn itself, drives wrk,
+# prints the table and writes bench/results.md. Quicker: make bench BENCH_SECONDS=3 BENCH_WARMUP=1.
+# ARGS="--update-readme" also rewrites the README's table.
+bench: venv
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_WARMUP=$(BENCH_WARMUP) $(PYTHON) -m bench.run $(ARGS)

@@ -11,6 +11,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its one log line per request times and sees everything (ewevents/logs.py).
+    "ewevents.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -92,7 +96,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections in production save a connect per request; health checks drop dead ones.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,6 +113,9 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    # Sessions are written to the database and read from Redis while it holds them: a
+    # logged-in page skips one query, and a Redis outage only means reading the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -116,6 +124,16 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# Two queues, so a mailing to thousands never delays a registration's email: "email" for what
+# someone is waiting for (and the periodic sweeps), "mailings" for bulk sends. A worker started
+# without -Q consumes both; docker-compose.yml runs one worker service per queue.
+# (Not CELERY_ names: Celery would read them as its own settings.)
+EMAIL_QUEUE = "email"
+MAILINGS_QUEUE = "mailings"
+TASK_QUEUES = (EMAIL_QUEUE, MAILINGS_QUEUE)
+CELERY_TASK_DEFAULT_QUEUE = EMAIL_QUEUE
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES]
+CELERY_TASK_ROUTES = {"registrations.send_mailing": {"queue": MAILINGS_QUEUE}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox sweep re-queues later.
@@ -262,6 +280,11 @@ REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="10/h")
 MANAGE_LINK_RATE_LIMIT_PER_CLIENT = env.str("MANAGE_LINK_RATE_LIMIT_PER_CLIENT", default="10/h")
 MANAGE_LINK_RATE_LIMIT_PER_ADDRESS = env.str("MANAGE_LINK_RATE_LIMIT_PER_ADDRESS", default="3/h")
 
+# --- Benchmark ----------------------------------------------------------------
+
+# Routes /bench/ceiling/, a bare view that `make bench` measures as the ceiling. Off in production.
+BENCH_CEILING_VIEW = env.bool("BENCH_CEILING_VIEW", default=False)
+
 # --- Security (production values when DEBUG is off) -------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -305,11 +328,30 @@ CONTENT_SECURITY_POLICY = {
 # No personal data in the logs (tests/registrations/test_logs_hold_no_personal_data.py): SQL
 # with its parameters only when asked for with LOG_SQL (and DEBUG on), and template lookups
 # without the context they would dump.
+# Every line on stdout carries the request id (also given to the tasks a request queues), and
+# URL secrets such as manage tokens are redacted (ewevents/logs.py). LOG_FORMAT "json" writes
+# one JSON object per line, the default without DEBUG; "text" is for people reading along.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"drop_template_context": {"()": "ewevents.logfilters.DropTemplateContext"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "drop_template_context": {"()": "ewevents.logfilters.DropTemplateContext"},
+        "request_id": {"()": "ewevents.logs.RequestIdFilter"},
+        "redact_secrets": {"()": "ewevents.logs.RedactSecrets"},
+    },
+    "formatters": {
+        "json": {"()": "ewevents.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "DEBUG" if env.bool("LOG_SQL", default=False) else "INFO"},

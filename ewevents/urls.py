@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.http import HttpResponse
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
+from events.sitemaps import SITEMAPS
 from ewevents.health import health
 
 
@@ -21,6 +25,12 @@ class AdminLoginRedirect(RedirectView):
 urlpatterns = [
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("healthz/", health, name="health"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
     # Staff log in through allauth, which asks for the second factor; not the admin's own form.
     path("admin/login/", AdminLoginRedirect.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
@@ -29,5 +39,14 @@ urlpatterns = [
     path("", include("registrations.urls")),
     path("", include("events.urls")),
 ]
+
+
+def bench_ceiling(request):
+    """The benchmark's ceiling: the whole middleware stack, but no database, session or template."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+if settings.BENCH_CEILING_VIEW:
+    urlpatterns.append(path("bench/ceiling/", bench_ceiling, name="bench_ceiling"))
 
 handler500 = "ewevents.errors.server_error"

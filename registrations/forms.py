@@ -3,8 +3,6 @@
 It validates and lays out; registrations.services writes. Never call save().
 """
 
-import zoneinfo
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
@@ -15,13 +13,18 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import LANGUAGE_NAMES
+from events.models import LANGUAGE_NAMES, known_time_zones
 
 from . import abuse, selectors
 from .models import OPTIONAL_FIELDS, FieldState, Registration
 
 NO_INTERPRETATION = "none"
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
+
+
+def time_zone_choices():
+    # A callable: each form would otherwise deep-copy the ~600 choices when it is built.
+    return TIME_ZONE_CHOICES
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
@@ -51,7 +54,7 @@ class RegistrationForm(forms.ModelForm):
     privacy_consent = forms.BooleanField(required=True)
     time_zone = forms.ChoiceField(
         label=_("Your time zone"),
-        choices=TIME_ZONE_CHOICES,
+        choices=time_zone_choices,
         help_text=_("Times in your emails are also shown in this zone."),
     )
     invitation_code = forms.CharField(label=_("Invitation code"), max_length=100)

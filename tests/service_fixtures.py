@@ -144,12 +144,13 @@ def _test_database_url() -> str:
 @pytest.fixture
 def start_celery_worker(transactional_db, redis_url, smtp_server) -> Iterator:
     """Start real Celery workers (as `celery_worker_process`), with extra settings as keyword
-    arguments (`EMAIL_SEND_LEASE_SECONDS="2"`); each is stopped by PID after the test."""
+    arguments (`EMAIL_SEND_LEASE_SECONDS="2"`) and the queues to consume (`queues=("email",)`,
+    by default all); each is stopped by PID after the test."""
     from django.conf import settings
 
     workers = []
 
-    def start(**extra_env: str) -> services.CeleryWorker:
+    def start(queues: tuple[str, ...] | None = None, **extra_env: str) -> services.CeleryWorker:
         env = {
             "DATABASE_URL": _test_database_url(),
             "REDIS_URL": redis_url,
@@ -159,7 +160,7 @@ def start_celery_worker(transactional_db, redis_url, smtp_server) -> Iterator:
             "SITE_URL": settings.SITE_URL,
             **extra_env,
         }
-        workers.append(services.start_celery_worker(env, cwd=Path(settings.BASE_DIR)))
+        workers.append(services.start_celery_worker(env, cwd=Path(settings.BASE_DIR), queues=queues))
         return workers[-1]
 
     try:

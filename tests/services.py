@@ -421,6 +421,18 @@ def start_smtp_server(port: int | None = None, messages: list[bytes] | None = No
     return SmtpServer("127.0.0.1", port, messages, controller)
 
 
+def _spawn(command: list[str], *, cwd: Path, env: dict[str, str], folder: Path, log_file: Path):
+    """Start `command` with `env` added to ours, its output in `log_file`; on failure remove `folder`."""
+    try:
+        with log_file.open("wb") as log:
+            return subprocess.Popen(
+                command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 # --- Celery worker ----------------------------------------------------------
 
 
@@ -463,21 +475,24 @@ class CeleryWorker:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_celery_worker(env: dict[str, str], cwd: Path) -> CeleryWorker:
-    """Start one solo-pool worker on the default queue with `env` added to ours; wait until ready."""
+def start_celery_worker(
+    env: dict[str, str], cwd: Path, queues: tuple[str, ...] | None = None
+) -> CeleryWorker:
+    """Start one solo-pool worker with `env` added to ours; wait until ready.
+
+    It consumes `queues`, by default all of the project's (settings.TASK_QUEUES).
+    """
+    if queues is None:
+        from django.conf import settings
+
+        queues = settings.TASK_QUEUES
     folder = Path(tempfile.mkdtemp(prefix="test-celery-"))
     log_file = folder / "worker.log"
     command = [sys.executable, "-m", "celery", "-A", "ewevents", "worker", "--pool=solo"]
-    command += ["--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]
+    command += ["--concurrency=1", "-Q", ",".join(queues), "--loglevel=INFO"]
+    command += ["-n", f"test-{uuid.uuid4().hex[:8]}@%h"]
     command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
-    try:
-        with log_file.open("wb") as log:
-            process = subprocess.Popen(
-                command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-            )
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    process = _spawn(command, cwd=cwd, env=env, folder=folder, log_file=log_file)
     worker = CeleryWorker(folder, process)
     try:
         _wait_until(lambda: " ready." in worker.log(), process, "Celery worker", log_file)
@@ -521,21 +536,20 @@ def _answers_http(url: str) -> bool:
         return False
 
 
-def start_gunicorn(env: dict[str, str], cwd: Path, workers: int = 2) -> WebServer:
-    """Serve ewevents.wsgi with gunicorn on a free loopback port, `env` added to ours."""
+def start_gunicorn(
+    env: dict[str, str], cwd: Path, workers: int = 2, extra_args: tuple[str, ...] = ()
+) -> WebServer:
+    """Serve ewevents.wsgi with gunicorn on a free loopback port, `env` added to ours.
+
+    gunicorn reads ./gunicorn.conf.py in `cwd` where there is one; the options given here win.
+    """
     folder = Path(tempfile.mkdtemp(prefix="test-gunicorn-"))
     log_file = folder / "gunicorn.log"
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "ewevents.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"]
-    try:
-        with log_file.open("wb") as log:
-            process = subprocess.Popen(
-                command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-            )
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    command += extra_args
+    process = _spawn(command, cwd=cwd, env=env, folder=folder, log_file=log_file)
     server = WebServer(f"http://127.0.0.1:{port}", folder, process)
     try:
         _wait_until(lambda: _answers_http(server.url + "/healthz/"), process, "gunicorn", log_file)
@@ -553,13 +567,13 @@ class SiteClient:
         self.base_url = base_url
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, data: dict | None = None):
+    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None):
         import http.client
         import urllib.parse
 
         parts = urllib.parse.urlsplit(self.base_url)
-        headers = {"X-Forwarded-Proto": "https", "Origin": f"https://{parts.netloc}"}
-        headers["Referer"] = f"https://{parts.netloc}{path}"
+        headers = {"X-Forwarded-Proto": "https", "Origin": f"https://{parts.netloc}", **(headers or {})}
+        headers.setdefault("Referer", f"https://{parts.netloc}{path}")
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
@@ -579,8 +593,8 @@ class SiteClient:
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
         return response.status, dict(response.getheaders()), content
 
-    def get(self, path: str):
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict | None = None):
+        return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, data: dict):
-        return self.request("POST", path, data)
+    def post(self, path: str, data: dict, headers: dict | None = None):
+        return self.request("POST", path, data, headers=headers)

@@ -113,6 +113,8 @@ ROUTES: dict[str, list[Case]] = {
     "health": [Case("", lambda w: {}, PUBLIC)],
     "favicon": [Case("", lambda w: {}, REDIRECT)],
     "admin_login": [Case("", lambda w: {}, REDIRECT)],
+    "sitemap": [Case("", lambda w: {}, PUBLIC)],
+    "robots": [Case("", lambda w: {}, PUBLIC)],
     "events:home": [Case("", lambda w: {}, PUBLIC)],
     "events:past_events": [Case("", lambda w: {}, PUBLIC)],
     "events:event_detail": _each_event(PUBLIC),
