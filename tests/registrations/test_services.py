@@ -408,3 +408,21 @@ def test_confirmed_count_equals_confirmed_rows_after_a_sequence_of_operations():
     ]
     confirmed_rows = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
     assert confirmed_count(event) == confirmed_rows.count() == 3
+
+
+@pytest.mark.parametrize("make_token", ["new_manage_token", "new_invitation_token"])
+def test_private_link_tokens_carry_256_random_bits(make_token):
+    """Manage links, personal invitations and calendar feeds can't be guessed or enumerated."""
+    import base64
+    import re
+
+    from registrations import models
+
+    tokens = [getattr(models, make_token)() for _ in range(500)]
+
+    assert len(set(tokens)) == len(tokens)
+    for token in tokens[:20]:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+        assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    # Every character position varies: no fixed prefix or counter (the last holds only 4 bits).
+    assert all(len({token[i] for token in tokens}) > 20 for i in range(42))
