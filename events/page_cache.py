@@ -58,7 +58,7 @@ def content_version(key=VERSION_KEY):
     return version
 
 
-def _new_content_version(key=VERSION_KEY):
+def _new_content_version(key):
     cache.set(key, uuid.uuid4().hex, timeout=None)
 
 
@@ -78,8 +78,7 @@ def content_changed(**_kwargs):
 
     The second time covers a page built between the two from what was still the old data.
     """
-    _new_content_version()
-    transaction.on_commit(_new_content_version)
+    new_version(VERSION_KEY)
 
 
 def cached_part(name, pk, user, build, *, seconds=PART_SECONDS):

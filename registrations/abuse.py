@@ -73,23 +73,20 @@ def _key(scope, identifier):
 def over_limit(scope, identifier, rate):
     """Count one attempt by `identifier` under `scope`; True once it goes over `rate`.
 
-    A cache outage lets the attempt through: these limits slow floods down, they
-    must never stop a real person registering.
+    A cache outage lets the attempt through (ewevents.cache counts it as a first attempt):
+    these limits slow floods down, they must never stop a real person registering.
     """
     parsed = parse_rate(rate)
     if parsed is None:
         return False
     limit, window = parsed
     key = _key(scope, identifier)
+    cache.add(key, 0, timeout=window)
     try:
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-    except Exception:
-        return False
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
     return count > limit
 
 
