@@ -54,12 +54,15 @@ def is_affiliate(user):
         return False
     from .page_cache import content_version
 
-    key = f"events:affiliate:{user.pk}:{content_version(AFFILIATION_VERSION_KEY)}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = _is_affiliate(user)
-        cache.set(key, cached, AFFILIATION_SECONDS)
-    return cached
+    key = f"events:affiliate:{user.pk}"
+    found = cache.get_many([AFFILIATION_VERSION_KEY, key])  # one round trip for both
+    version = found.get(AFFILIATION_VERSION_KEY) or content_version(AFFILIATION_VERSION_KEY)
+    cached = found.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    answer = _is_affiliate(user)
+    cache.set(key, (version, answer), AFFILIATION_SECONDS)
+    return answer
 
 
 def affiliation_changed(**_kwargs):

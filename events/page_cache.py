@@ -11,6 +11,11 @@ the next request renders afresh (see `connect_signals`). Parts hold nothing pers
 what depends on the visitor (CSRF tokens, their registration, places left, messages)
 is rendered on every request, outside them.
 
+Whole pages (`shared_page`) are cached the same way for WHOLE_PAGE_SECONDS, per kind of
+viewer and also per places version (they show places left). What differs between two
+visitors of one kind is filled in on every request: CSRF tokens, and personal holes such
+as the registration box of someone registered (see `hole`).
+
 If the cache is down, every read misses and pages are built as without it. If it was
 unreachable at the moment of a change, an old part can live on for up to
 PART_SECONDS; that is also the longest a part lives at all.
@@ -26,6 +31,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from .access import Audience, audience_of
@@ -35,9 +41,8 @@ VERSION_KEY = "events:content-version"
 # Bumped whenever a registration takes or frees a place, or registration settings change:
 # whole anonymous pages show "places left" and "registration is open".
 PLACES_VERSION_KEY = "events:places-version"
-# Whole pages for anonymous visitors live briefly: "registration opens" and "upcoming" turn
-# with the clock, not with a save.
-ANONYMOUS_PAGE_SECONDS = 30
+# Whole pages live briefly: "registration opens" and "upcoming" turn with the clock, not with a save.
+WHOLE_PAGE_SECONDS = 30
 _CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = "\x00csrf\x00"
 
@@ -132,50 +137,127 @@ def connect_signals():
     m2m_changed.connect(content_changed, sender=SessionSpeaker, dispatch_uid="events.page_cache.speakers")
 
 
-def _anonymous_and_plain(request):
-    """A GET by someone with no session and no pending messages, for a URL without a query string."""
+def _plain_get(request):
+    """A GET or HEAD for a URL without a query string, by someone with no messages waiting.
+
+    Messages wait in their cookie; the session holds those that did not fit, only ever along
+    with the cookie (FallbackStorage).
+    """
     return (
         request.method in ("GET", "HEAD")
         and not request.META.get("QUERY_STRING")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )
 
 
-def anonymous_page(view):
-    """Serve whole pages to anonymous visitors from the cache, keyed by path, language and versions.
+def _whole_page_viewer(request):
+    """Return the kind of viewer whose whole pages `request` may be served, or None to build it afresh.
 
-    Anonymous visitors all see the same page but for the CSRF token of the language switcher,
-    which is stored as a placeholder and filled in for each visitor. Anyone with a session
-    (logged in, or with messages waiting) gets the view itself, with its cached parts.
+    Visitors without a session cookie are anonymous without a look at the session or the user.
+    """
+    if not _plain_get(request):
+        return None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return "anonymous"
+    return viewer_kind(request.user)
+
+
+# Personal holes: parts of a whole page that may differ between visitors of one kind. They are
+# stored as what a visitor without anything personal sees, between markers that name a filler;
+# on every request the filler returns this visitor's own version, or None to keep the stored one.
+# Markers are HTML comments: escaped text can't contain "<!--", so content can't forge one.
+_HOLE = re.compile(r"<!--hole ([\w-]+) ([\w-]+)( personal)?-->(.*?)<!--/hole-->", re.S)
+_hole_fillers = {}
+
+
+def register_hole(name, filler):
+    """Let whole pages hold holes called `name`; `filler(request, arg)` returns own HTML or None."""
+    _hole_fillers[name] = filler
+
+
+def hole(name, arg, html, *, personal):
+    """Return `html` marked as the hole `name` for `arg`; `personal` when it is this visitor's own version.
+
+    A page holding a personal version is not stored: it would show one visitor's part to others.
+    """
+    return format_html("<!--hole {} {}{}-->{}<!--/hole-->", name, arg, " personal" if personal else "", html)
+
+
+def _fill_holes(request, body):
+    if "<!--hole " not in body:
+        return body
+
+    def fill(match):
+        name, arg, _personal, shared = match.groups()
+        own = _hole_fillers[name](request, arg)
+        return shared if own is None else own
+
+    return _HOLE.sub(fill, body)
+
+
+def _without_hole_markers(body):
+    return _HOLE.sub(lambda match: match.group(4), body) if "<!--hole " in body else body
+
+
+def _has_personal_hole(body):
+    return any(match.group(3) for match in _HOLE.finditer(body))
+
+
+def _page_key(request, kind):
+    versions = cache.get_many([VERSION_KEY, PLACES_VERSION_KEY])  # one round trip for both
+    return ":".join(
+        [
+            "events:page",
+            kind,
+            request.path,
+            get_language(),
+            versions.get(VERSION_KEY) or content_version(),
+            versions.get(PLACES_VERSION_KEY) or content_version(PLACES_VERSION_KEY),
+        ]
+    )
+
+
+def _response(request, headers, body):
+    token = get_token(request) if _CSRF_PLACEHOLDER in body else ""
+    return HttpResponse(_fill_holes(request, body.replace(_CSRF_PLACEHOLDER, token)), headers=headers)
+
+
+def shared_page(view):
+    """Serve whole pages from the cache to every visitor of one kind, keyed by path, language and versions.
+
+    Visitors of one kind (anonymous, logged in, affiliate, staff: see viewer_kind) see the same
+    page but for the CSRF tokens, stored as a placeholder and filled in for each visitor, and
+    for personal holes (see `hole`), filled in for each visitor. A URL with a query string,
+    or a visitor with messages waiting, gets the view itself, with its cached parts.
     """
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not _anonymous_and_plain(request):
-            return view(request, *args, **kwargs)
-        versions = cache.get_many([VERSION_KEY, PLACES_VERSION_KEY])  # one round trip for both
-        key = ":".join(
-            [
-                "events:page",
-                request.path,
-                get_language(),
-                versions.get(VERSION_KEY) or content_version(),
-                versions.get(PLACES_VERSION_KEY) or content_version(PLACES_VERSION_KEY),
-            ]
-        )
+        kind = _whole_page_viewer(request)
+        if kind is None:
+            return _strip_hole_markers(view(request, *args, **kwargs))
+        key = _page_key(request, kind)
         cached = cache.get(key)
         if cached is not None:
-            headers, body = cached
-            token = get_token(request) if _CSRF_PLACEHOLDER in body else ""
-            return HttpResponse(body.replace(_CSRF_PLACEHOLDER, token), headers=headers)
+            return _response(request, *cached)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            body = response.content.decode(response.charset)
-            body = _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return _strip_hole_markers(response)
+        body = response.content.decode(response.charset)
+        if not _has_personal_hole(body):
             # The view's own headers (type, a calendar file's name); middleware adds the rest each time.
             headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-            cache.set(key, (headers, body), ANONYMOUS_PAGE_SECONDS)
+            cache.set(
+                key, (headers, _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)), WHOLE_PAGE_SECONDS
+            )
+        response.content = _without_hole_markers(body)
         return response
 
     return wrapped
+
+
+def _strip_hole_markers(response):
+    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        return response
+    response.content = _without_hole_markers(response.content.decode(response.charset))
+    return response

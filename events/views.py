@@ -64,7 +64,7 @@ def _feed_reader():
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def home(request):
     events = list(selectors.upcoming_events_for(request.user))
     return render(
@@ -79,14 +79,14 @@ def home(request):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def past_events(request):
     events = list(selectors.past_events_for(request.user))
     return render(request, "events/past_events.html", {"events": events})
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def event_detail(request, slug):
     event = _event_or_404(slug, request.user)
     zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
@@ -113,7 +113,7 @@ def event_detail(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def programme_print(request, slug):
     event = _event_or_404(slug, request.user)
 
@@ -130,7 +130,7 @@ def programme_print(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def session_detail(request, slug, pk):
     event = _event_or_404(slug, request.user)
     session = selectors.session_for(event, pk, request.user, with_speakers=False)
@@ -150,7 +150,7 @@ def session_detail(request, slug, pk):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def speakers(request, slug):
     event = _event_or_404(slug, request.user)
 
@@ -168,7 +168,7 @@ def speakers(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def series_detail(request, slug):
     series = get_object_or_404(WebinarSeries, slug=slug)
     now = timezone.now()
@@ -205,7 +205,7 @@ def series_detail(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def series_feed(request, slug):
     series = get_object_or_404(WebinarSeries, slug=slug)
     webinars = selectors.series_feed_webinars(series, _feed_reader())
@@ -213,7 +213,7 @@ def series_feed(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def event_feed(request, slug):
     reader = _feed_reader()
     event = _event_or_404(slug, reader)
@@ -222,7 +222,7 @@ def event_feed(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def event_ics(request, slug):
     event = _event_or_404(slug, request.user)
     sessions = selectors.programme_for(event, request.user)
@@ -231,7 +231,7 @@ def event_ics(request, slug):
 
 
 @require_GET
-@page_cache.anonymous_page
+@page_cache.shared_page
 def session_ics(request, slug, pk):
     event, session = _session_or_404(slug, pk, request.user)
     content = session_calendar(session, build_url=request.build_absolute_uri)

@@ -10,7 +10,7 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,29 @@ def _outage(error):
         logger.warning("Cache unavailable (%s); serving without it.", type(error).__name__)
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django's client builds a redis.Redis on every call; one per connection pool will do.
+
+    A page makes several cache calls, so this saves a measurable share of a cached page.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ForgivingRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClients
+
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
