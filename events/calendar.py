@@ -23,12 +23,24 @@ def _time_zone_component(tzid):
         return None
 
 
-def _add_time_zones(calendar):
-    """What Calendar.add_missing_timezones does, from the components built once per zone."""
-    for position, tzid in enumerate(sorted(calendar.get_missing_tzids())):
-        component = _time_zone_component(tzid)
-        if component is not None:
-            calendar.subcomponents.insert(position, component)
+@functools.lru_cache(maxsize=64)
+def _time_zone_text(tzid):
+    """The VTIMEZONE of `tzid` as iCalendar text; serialising decades of transitions, once per zone."""
+    component = _time_zone_component(tzid)
+    return component.to_ical() if component is not None else b""
+
+
+def _to_ical(calendar):
+    """`calendar.to_ical()` with the VTIMEZONEs its times use, as Calendar.add_missing_timezones places them.
+
+    They go first among the components: before the first VEVENT, or before the end.
+    """
+    zones = b"".join(_time_zone_text(tzid) for tzid in sorted(calendar.get_missing_tzids()))
+    text = calendar.to_ical()
+    # A line break followed by a letter starts a line: folded lines go on with a space.
+    at = text.find(b"\r\nBEGIN:VEVENT\r\n")
+    at = at + 2 if at >= 0 else text.rindex(b"END:VCALENDAR\r\n")
+    return text[:at] + zones + text[at:]
 
 
 def _calendar(name, *, refresh=False):
@@ -137,15 +149,13 @@ def event_calendar(event, sessions, *, build_url, feed=False, join_url=None):
     entries = [session_entry(session, build_url=build_url, join_url=join_url) for session in sessions]
     for entry in entries or [event_entry(event, build_url=build_url, join_url=join_url)]:
         calendar.add_component(entry)
-    _add_time_zones(calendar)
-    return calendar.to_ical()
+    return _to_ical(calendar)
 
 
 def session_calendar(session, *, build_url):
     calendar = _calendar(session.title)
     calendar.add_component(session_entry(session, build_url=build_url))
-    _add_time_zones(calendar)
-    return calendar.to_ical()
+    return _to_ical(calendar)
 
 
 def series_calendar(series, webinars, *, build_url):
@@ -153,8 +163,7 @@ def series_calendar(series, webinars, *, build_url):
     calendar = _calendar(series.title, refresh=True)
     for webinar in webinars:
         calendar.add_component(event_entry(webinar, build_url=build_url))
-    _add_time_zones(calendar)
-    return calendar.to_ical()
+    return _to_ical(calendar)
 
 
 def entries_calendar(name, entries):
@@ -162,5 +171,4 @@ def entries_calendar(name, entries):
     calendar = _calendar(name, refresh=True)
     for entry in entries:
         calendar.add_component(entry)
-    _add_time_zones(calendar)
-    return calendar.to_ical()
+    return _to_ical(calendar)

@@ -101,3 +101,40 @@ def test_webinar_without_sessions_is_one_calendar_entry_in_its_zone(client):
     assert entry["DTSTART"].params["TZID"] == "Europe/London"
     assert entry.decoded("DTSTART") == dt.datetime(2030, 6, 17, 9, 0, tzinfo=dt.UTC)
     assert str(entry["LOCATION"]) == "Online"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Annual conference",
+        # Folded so that a continuation line reads BEGIN:VEVENT: the zones still go before the entries.
+        "x" * 49 + "BEGIN:VEVENT" + "y" * 80,
+    ],
+)
+def test_time_zones_are_placed_as_icalendar_places_them(title):
+    from events.calendar import _calendar, _to_ical, event_entry
+
+    event = factories.EventFactory(title=title, time_zone="America/Sao_Paulo")
+
+    def calendar():
+        calendar = _calendar(event.title)
+        calendar.add_component(event_entry(event, build_url=str))
+        calendar.add_component(event_entry(event, build_url=str))
+        return calendar
+
+    spliced = calendar()
+    expected = calendar()
+    for component in (*spliced.walk("VEVENT"), *expected.walk("VEVENT")):
+        component["DTSTAMP"] = expected.walk("VEVENT")[0]["DTSTAMP"]
+    expected.add_missing_timezones()
+
+    assert _to_ical(spliced) == expected.to_ical()
+    assert [tz["TZID"] for tz in Calendar.from_ical(_to_ical(spliced)).walk("VTIMEZONE")] == [
+        "America/Sao_Paulo"
+    ]
+
+
+def test_a_calendar_without_entries_still_gets_nothing_but_its_frame():
+    from events.calendar import _calendar, _to_ical
+
+    assert _to_ical(_calendar("Empty")) == _calendar("Empty").to_ical()
