@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import zoneinfo
+from collections import Counter
 
 CONFERENCE = "bench-conference"
 SERIES = "bench-webinars"
@@ -131,6 +132,9 @@ def _conference():
 
 def _registrations(event, count, sessions=(), *, tag):
     """`count` confirmed guests (every tenth waitlisted), each attending up to four sessions."""
+    from django.db.models import F
+
+    from events.models import Session
     from registrations.models import Registration, RegistrationSettings
 
     now = datetime.datetime.now(datetime.UTC)
@@ -152,11 +156,17 @@ def _registrations(event, count, sessions=(), *, tag):
     )
     if sessions:
         through = Registration.sessions.through
-        through.objects.bulk_create(
+        links = [
             through(registration_id=row.pk, session_id=sessions[(n + k) % len(sessions)].pk)
             for n, row in enumerate(rows)
             for k in range(4)
-        )
+        ]
+        through.objects.bulk_create(links)
+        # What registrations.services would have counted: each session's confirmed registrations.
+        confirmed_pks = {row.pk for row in rows if row.status == Registration.Status.CONFIRMED}
+        per_session = Counter(link.session_id for link in links if link.registration_id in confirmed_pks)
+        for session_id, taken in per_session.items():
+            Session.objects.filter(pk=session_id).update(confirmed_count=F("confirmed_count") + taken)
     confirmed = sum(row.status == Registration.Status.CONFIRMED for row in rows)
     RegistrationSettings.objects.create(event=event, confirmed_count=confirmed)
 

@@ -28,11 +28,14 @@ def time_zone_choices():
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
-    """Sessions labelled with their time in the event's zone, title and places left."""
+    """Sessions labelled with their time in the event's zone, title and places left.
 
-    def __init__(self, *args, event, places_left, **kwargs):
+    Places left come from each session's maintained confirmed_count, so labelling
+    needs no query beyond the sessions themselves.
+    """
+
+    def __init__(self, *args, event, **kwargs):
         self.event = event
-        self.places_left = places_left
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, session):
@@ -40,7 +43,7 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         start, end = session.start.astimezone(tz), session.end.astimezone(tz)
         when = f"{date_format(start, 'D j M')}, {date_format(start, 'G:i')}–{date_format(end, 'G:i')}"
         label = f"{when} · {session.title}"
-        left = self.places_left.get(session.pk)
+        left = session.places_left
         if left == 0:
             full = gettext("full: waiting list")  # outside the f-string, where makemessages finds it
             return f"{label} ({full})"
@@ -124,7 +127,6 @@ class RegistrationForm(forms.ModelForm):
         self.fields["sessions"] = SessionChoiceField(
             queryset=selectors.sessions_to_choose(event, user),
             event=event,
-            places_left=selectors.session_places_left(event),
             required=False,
             widget=forms.CheckboxSelectMultiple,
             label=_("Sessions you will attend"),

@@ -1,7 +1,7 @@
 """Reads on registrations that depend on the viewer or the moment. None of them writes or locks."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
 from events.models import Membership, Session
@@ -36,16 +36,6 @@ def sessions_to_choose(event, user):
     )
 
 
-def session_places_left(event):
-    """Return {session pk: places left} for the sessions of `event` that have a capacity."""
-    sessions = (
-        Session.objects.filter(event=event, capacity__isnull=False)
-        .annotate(taken=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)))
-        .values_list("pk", "capacity", "taken")
-    )
-    return {pk: max(capacity - taken, 0) for pk, capacity, taken in sessions}
-
-
 def status_for_new_registration(event, sessions, *, registration_settings=None):
     """Return the status a new registration for `event` with `sessions` would get right now.
 
@@ -53,6 +43,7 @@ def status_for_new_registration(event, sessions, *, registration_settings=None):
     page must look exactly as it would for a new registration, so it states the status
     a newcomer would have received at this moment (approval mode: awaiting approval;
     a place left for the event and each chosen session: confirmed; else waitlisted).
+    `sessions` are Session rows read in this request: their confirmed_count is used.
     It mirrors services.register but reads without locking and writes nothing, so it
     can be off by a place under a race; the email sent to the address tells the truth.
     """
@@ -62,11 +53,8 @@ def status_for_new_registration(event, sessions, *, registration_settings=None):
     places_left = settings.places_left
     if places_left is not None and places_left <= 0:
         return Registration.Status.WAITLISTED
-    limited = [session.pk for session in sessions if session.capacity is not None]
-    if limited:
-        left = session_places_left(event)
-        if any(left.get(pk, 0) <= 0 for pk in limited):
-            return Registration.Status.WAITLISTED
+    if any(session.places_left == 0 for session in sessions):
+        return Registration.Status.WAITLISTED
     return Registration.Status.CONFIRMED
 
 

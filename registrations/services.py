@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,25 +69,18 @@ def _locked_settings(event):
 
 
 def _sessions_have_room(sessions):
-    """Return whether every session with a capacity has a place left; locks those Session rows."""
+    """Return whether every session with a capacity has a place left; locks those Session rows.
+
+    Reads the counts that _count_in_sessions maintains, not the registrations.
+    """
     ids = [session.pk for session in sessions]
-    limited = dict(
+    limited = (
         Session.objects.select_for_update()
         .filter(pk__in=ids, capacity__isnull=False)
         .order_by("pk")
-        .values_list("pk", "capacity")
+        .values_list("capacity", "confirmed_count")
     )
-    if not limited:
-        return True
-    taken = dict(
-        Registration.sessions.through.objects.filter(
-            session_id__in=limited, registration__status=Registration.Status.CONFIRMED
-        )
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values_list("session_id", "n")
-    )
-    return all(taken.get(pk, 0) < capacity for pk, capacity in limited.items())
+    return all(confirmed < capacity for capacity, confirmed in limited)
 
 
 def _has_room(settings, sessions):
@@ -107,6 +100,31 @@ def _free_place(settings):
     """Count one confirmed registration fewer; the caller holds the settings lock."""
     RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") - 1)
     settings.confirmed_count -= 1
+
+
+def _count_in_sessions(session_ids, change):
+    """Add `change` (+1 or -1) to the confirmed_count of each session in `session_ids`, in one query.
+
+    Called whenever a registration becomes confirmed or stops being confirmed, or a
+    confirmed registration's sessions change; the caller holds the event's settings
+    lock, which serialises every change of these counts for the event.
+    """
+    ids = sorted({getattr(session, "pk", session) for session in session_ids})
+    if ids:
+        Session.objects.filter(pk__in=ids).update(confirmed_count=F("confirmed_count") + change)
+
+
+def _confirmed_session_ids(registration):
+    """The pks of `registration`'s sessions if it is confirmed, else []; read without locking it.
+
+    Under the event's settings lock a registration's status and sessions hold still, so
+    the counts can be changed before its row is locked, in the lock order above.
+    """
+    return list(
+        Session.objects.filter(
+            registrations=registration.pk, registrations__status=Registration.Status.CONFIRMED
+        ).values_list("pk", flat=True)
+    )
 
 
 def _locked_registration(registration):
@@ -204,9 +222,10 @@ def register(*, event, data, user=None, now=None):
 
     Side effects: creates the event's RegistrationSettings if missing and locks it (and
     the chosen sessions that have a capacity); inserts the Registration and its session
-    choices; increments RegistrationSettings.confirmed_count when confirmed; queues one
-    outbox email: "registered", "waitlisted" or "awaiting_approval". In guest-list mode
-    links the invitation to the new registration (replacing a cancelled or rejected one).
+    choices; when confirmed, increments RegistrationSettings.confirmed_count and each
+    chosen session's confirmed_count; queues one outbox email: "registered",
+    "waitlisted" or "awaiting_approval". In guest-list mode links the invitation to the
+    new registration (replacing a cancelled or rejected one).
 
     Raises RegistrationClosed, InvalidInvitationCode or AlreadyRegistered, having
     stored nothing.
@@ -245,6 +264,8 @@ def register(*, event, data, user=None, now=None):
         status, kind = Registration.Status.CONFIRMED, OutboxEmail.Kind.REGISTERED
     else:
         status, kind = Registration.Status.WAITLISTED, OutboxEmail.Kind.WAITLISTED
+    if status == Registration.Status.CONFIRMED:
+        _count_in_sessions(sessions, +1)
 
     answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
     registration = Registration.objects.create(
@@ -276,12 +297,14 @@ def cancel_registration(*, registration, now=None, notify=True):
 
     Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email
     (unless `notify` is false: the registrant is deleting their data); if it was
-    confirmed, decrements confirmed_count and promotes from the waiting list (see
-    promote_from_waitlist). A registration already cancelled or rejected is returned
-    unchanged, with no email.
+    confirmed, decrements confirmed_count (the event's and its sessions') and promotes
+    from the waiting list (see promote_from_waitlist). A registration already cancelled
+    or rejected is returned unchanged, with no email.
     """
     now = now or timezone.now()
     settings = _locked_settings(registration.event)
+    # Confirmed implies active: the cancellation below goes ahead.
+    _count_in_sessions(_confirmed_session_ids(registration), -1)
     registration = _locked_registration(registration)
     if not registration.is_active:
         return registration
@@ -302,16 +325,24 @@ def approve_registration(*, registration, now=None):
     """Approve a pending registration and return it, updated.
 
     Side effects: with a place left (event and chosen sessions), sets status confirmed,
-    increments confirmed_count and queues an "approved" email; when full, sets status
-    waitlisted with waitlisted_at and queues a "waitlisted" email.
+    increments confirmed_count (the event's and each chosen session's) and queues an
+    "approved" email; when full, sets status waitlisted with waitlisted_at and queues a
+    "waitlisted" email.
     Raises InvalidTransition unless the registration is pending.
     """
     now = now or timezone.now()
     settings = _locked_settings(registration.event)
+    # Read before locking the row, so that sessions are locked first (see the lock order
+    # above); under the settings lock its status and sessions hold still.
+    current = Registration.objects.get(pk=registration.pk)
+    if current.status != Registration.Status.PENDING:
+        raise InvalidTransition(f"Only pending registrations can be approved, not {current.status}.")
+    sessions = list(current.sessions.all())
+    confirm = _has_room(settings, sessions)
+    if confirm:
+        _count_in_sessions(sessions, +1)
     registration = _locked_registration(registration)
-    if registration.status != Registration.Status.PENDING:
-        raise InvalidTransition(f"Only pending registrations can be approved, not {registration.status}.")
-    if _has_room(settings, registration.sessions.all()):
+    if confirm:
         registration.status = Registration.Status.CONFIRMED
         _take_place(settings)
         kind = OutboxEmail.Kind.APPROVED
@@ -329,11 +360,14 @@ def reject_registration(*, registration):
     """Reject an active registration and return it, updated.
 
     Side effects: sets status rejected and queues a "rejected" email; if it was
-    confirmed, decrements confirmed_count and promotes from the waiting list. Pending
-    and waitlisted registrations hold no place, so rejecting them frees none.
+    confirmed, decrements confirmed_count (the event's and its sessions') and promotes
+    from the waiting list. Pending and waitlisted registrations hold no place, so
+    rejecting them frees none.
     Raises InvalidTransition for a registration already cancelled or rejected.
     """
     settings = _locked_settings(registration.event)
+    # Confirmed implies active: the rejection below goes ahead.
+    _count_in_sessions(_confirmed_session_ids(registration), -1)
     registration = _locked_registration(registration)
     if not registration.is_active:
         raise InvalidTransition(f"A {registration.status} registration cannot be rejected.")
@@ -353,8 +387,8 @@ def promote_from_waitlist(*, event):
 
     A waitlisted registration whose chosen sessions are still full is skipped, not
     blocked behind. Side effects: locks the event's settings row; for each promoted
-    registration sets status confirmed, increments confirmed_count and queues a
-    "promoted" email.
+    registration sets status confirmed, increments confirmed_count (the event's and each
+    chosen session's) and queues a "promoted" email.
     """
     settings = _locked_settings(event)
     first = None
@@ -366,11 +400,13 @@ def promote_from_waitlist(*, event):
     for registration in waiting:
         if settings.places_left == 0:
             break
-        if not _sessions_have_room(registration.sessions.all()):
+        sessions = list(registration.sessions.all())
+        if not _sessions_have_room(sessions):
             continue
         registration.status = Registration.Status.CONFIRMED
         registration.save(update_fields=["status", "updated"])
         _take_place(settings)
+        _count_in_sessions(sessions, +1)
         queue_email(registration=registration, kind=OutboxEmail.Kind.PROMOTED)
         first = first or registration
     return first
@@ -423,8 +459,9 @@ def change_registration(*, registration, data):
     sessions are checked for room when they are approved or promoted.
 
     Side effects: locks the event's settings row, then the newly chosen sessions with a
-    capacity, then the registration; saves the answers and session choices; queues one
-    "changed" email.
+    capacity, then the registration; saves the answers and session choices; for a
+    confirmed registration, increments the confirmed_count of each newly chosen session
+    and decrements that of each session no longer chosen; queues one "changed" email.
     """
     settings = _locked_settings(registration.event)
     # Read under the settings lock, which serialises every change of places for the event.
@@ -437,6 +474,8 @@ def change_registration(*, registration, data):
         added = [session for session in chosen if session.pk not in held]
         if added and not _sessions_have_room(added):
             raise SessionFull(f"A chosen session of {settings.event} is full.")
+        _count_in_sessions(added, +1)
+        _count_in_sessions(held - {session.pk for session in chosen}, -1)
     registration = _locked_registration(registration)
     changed = [field for field in _CHANGEABLE_FIELDS if data.get(field) is not None]
     for field in changed:

@@ -182,7 +182,10 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 
 # Registrations. These write rows directly, bypassing registrations.services: they
 # neither update RegistrationSettings.confirmed_count nor queue emails. Tests about
-# places and emails register through the services instead.
+# places and emails register through the services instead. Sessions given as
+# RegistrationFactory(sessions=[...]) are counted in Session.confirmed_count, as the
+# services would count them; sessions added later with .sessions.set() or .add() are not.
+from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from registrations.models import Invitation, Registration, RegistrationSettings  # noqa: E402
@@ -200,6 +203,7 @@ class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
 class RegistrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Registration
+        skip_postgeneration_save = True
 
     event = factory.SubFactory(EventFactory)
     name = factory.Sequence(lambda n: f"Registrant {n}")
@@ -207,6 +211,17 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     status = Registration.Status.CONFIRMED
     privacy_consent_at = factory.LazyFunction(timezone.now)
     privacy_notice_version = "1"
+
+    @factory.post_generation
+    def sessions(self, create, extracted, **kwargs):
+        """Choose the sessions given; a confirmed registration takes a place in each."""
+        if not create or not extracted:
+            return
+        self.sessions.set(extracted)
+        if self.status == Registration.Status.CONFIRMED:
+            Session.objects.filter(pk__in=[session.pk for session in extracted]).update(
+                confirmed_count=F("confirmed_count") + 1
+            )
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

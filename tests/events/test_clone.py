@@ -59,8 +59,7 @@ def conference():
         closes_at=dt.datetime(2030, 11, 1, 17, 0, tzinfo=BRUSSELS),
         confirmed_count=1,
     )
-    registration = factories.RegistrationFactory(event=event)
-    registration.sessions.set([panel])
+    factories.RegistrationFactory(event=event, sessions=[panel])
     factories.InvitationFactory(event=event)
     return event
 
@@ -132,6 +131,15 @@ def test_clone_does_not_copy_registrations_or_invitations(conference):
     assert clone.invitations.count() == 0
     assert Registration.objects.filter(sessions__event=clone).count() == 0
     assert conference.registrations.count() == 1
+    # The copy's sessions start with every place free; the original's keep theirs.
+    assert list(clone.sessions.order_by("start").values_list("title", "confirmed_count")) == [
+        ("Opening panel", 0),
+        ("Lunch", 0),
+    ]
+    assert list(conference.sessions.order_by("start").values_list("title", "confirmed_count")) == [
+        ("Opening panel", 1),
+        ("Lunch", 0),
+    ]
 
 
 def test_clone_with_settings_copies_registration_settings_with_times_moved(conference):

@@ -74,7 +74,7 @@ def test_break_id_posted_is_refused(conference_with_mixed_sessions, affiliate_us
 def test_session_labels_show_time_in_event_zone_and_places_left():
     event = factories.EventFactory()
     session = factories.SessionFactory(event=event, title="Panel", capacity=5)
-    factories.RegistrationFactory(event=event).sessions.add(session)
+    factories.RegistrationFactory(event=event, sessions=[session])
 
     form = guest_form(event)
 
