@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from events.calendar import event_calendar
-from events.models import SessionSpeaker
+from events.models import Session, SessionSpeaker
 from events.times import zoned_ranges
 
 from .checkin import CHECKIN_QR_CID, carries_checkin_code
@@ -57,14 +57,21 @@ def _viewer(registration):
     return registration.user if registration.user_id else AnonymousUser()
 
 
-def _sessions_in_full(registration, viewer):
+def _sessions_in_full(registration, viewer, chosen=None):
     """The chosen sessions `viewer` may see in full, with speakers, ready for events.calendar.
 
-    Filtering with `in_full=True` is what keeps a restricted session's details out of
-    a guest's email, even if such a session is attached to the registration.
+    The registration's sessions, or `chosen` for a registration not saved yet. Filtering
+    with `in_full=True` is what keeps a restricted session's details out of a guest's
+    email, even if such a session is attached to the registration.
     """
+    if chosen is None:
+        sessions = registration.sessions.all()
+    elif chosen:
+        sessions = Session.objects.filter(pk__in=[session.pk for session in chosen])
+    else:
+        return []
     sessions = list(
-        registration.sessions.visible_to(viewer, in_full=True)
+        sessions.visible_to(viewer, in_full=True)
         .select_related("event__venue")
         .prefetch_related(
             Prefetch(
@@ -99,10 +106,12 @@ def times_for(*, registration, start, end):
         return [_when(zoned) for zoned in zoned_ranges(start, end, _zones(registration))]
 
 
-def render_email(*, registration, kind, context=None):
+def render_email(*, registration, kind, context=None, sessions=None):
     """Render the email of `kind` for `registration`; return subject, body_text, body_html and ics.
 
-    Rendered in the registrant's language; `context` adds template variables. `ics` is
+    Rendered in the registrant's language; `context` adds template variables. `sessions`
+    are the chosen sessions of a registration not saved yet (services.register renders
+    its email before taking the lock); else the registration's own are read. `ics` is
     the text of an iCalendar file holding only what the registrant may see, or "" for emails that carry none.
     """
     kind = OutboxEmail.Kind(kind)
@@ -111,7 +120,7 @@ def render_email(*, registration, kind, context=None):
     join_url = registration.join_url if kind in JOIN_LINK_KINDS else ""
     with translation.override(registration.language or settings.LANGUAGE_CODE):
         zones = _zones(registration)
-        sessions = _sessions_in_full(registration, viewer)
+        sessions = _sessions_in_full(registration, viewer, sessions)
         for session in sessions:
             session.times = [_when(zoned) for zoned in zoned_ranges(session.start, session.end, zones)]
         context = {

@@ -27,6 +27,15 @@ def time_zone_choices():
     return TIME_ZONE_CHOICES
 
 
+class TimeZoneField(forms.ChoiceField):
+    """A choice of the known time zones, checked against a set rather than the ~600 choices one by one."""
+
+    known = frozenset(name for name, _label in TIME_ZONE_CHOICES)
+
+    def valid_value(self, value):
+        return value in self.known
+
+
 class SessionChoiceField(forms.ModelMultipleChoiceField):
     """Sessions labelled with their time in the event's zone, title and places left.
 
@@ -55,7 +64,7 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
 
 class RegistrationForm(forms.ModelForm):
     privacy_consent = forms.BooleanField(required=True)
-    time_zone = forms.ChoiceField(
+    time_zone = TimeZoneField(
         label=_("Your time zone"),
         choices=time_zone_choices,
         help_text=_("Times in your emails are also shown in this zone."),

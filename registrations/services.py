@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from events import services as event_services
 from events.models import Session
 
-from . import emails, tasks
+from . import emails, selectors, tasks
 from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration, RegistrationSettings
 
 DEFAULT_PRIVACY_NOTICE_VERSION = "1"
@@ -63,9 +63,18 @@ class InvalidTransition(RegistrationError):
 
 
 def _locked_settings(event):
-    """Return the event's RegistrationSettings, created with defaults if missing, locked for update."""
-    RegistrationSettings.objects.get_or_create(event=event)
-    return RegistrationSettings.objects.select_for_update().select_related("event").get(event=event)
+    """Return the event's RegistrationSettings, created with defaults if missing, locked for update.
+
+    Only the settings row is locked, not the event's: pages and staff read events freely.
+    """
+    locked = RegistrationSettings.objects.select_for_update()
+    try:
+        settings = locked.get(event=event)
+    except RegistrationSettings.DoesNotExist:
+        RegistrationSettings.objects.get_or_create(event=event)
+        settings = locked.get(event=event)
+    settings.event = event
+    return settings
 
 
 def _sessions_have_room(sessions):
@@ -141,22 +150,24 @@ def _queue_outbox(*, to_email, kind, rendered, language, registration=None, invi
     registrations.send_email for it. If the broker can't be reached the row stays
     pending and the periodic sweep queues it later.
     """
-    try:
-        # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
-        with transaction.atomic():
-            row = OutboxEmail.objects.create(
-                registration=registration,
-                invitation=invitation,
-                to_email=to_email,
-                kind=kind,
-                language=language,
-                dedupe_key=dedupe_key,
-                **rendered,
-            )
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return OutboxEmail.objects.get(dedupe_key=dedupe_key)
+    fields = {
+        "registration": registration,
+        "invitation": invitation,
+        "to_email": to_email,
+        "kind": kind,
+        "language": language,
+        "dedupe_key": dedupe_key,
+        **rendered,
+    }
+    if dedupe_key is None:
+        row = OutboxEmail.objects.create(**fields)
+    else:
+        try:
+            # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
+            with transaction.atomic():
+                row = OutboxEmail.objects.create(**fields)
+        except IntegrityError:
+            return OutboxEmail.objects.get(dedupe_key=dedupe_key)
     transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk, queue=tasks.queue_for(kind)))
     return row
 
@@ -209,7 +220,7 @@ def resend_confirmation(*, registration):
 
 
 @transaction.atomic
-def register(*, event, data, user=None, now=None):
+def register(*, event, data, user=None, now=None, registration_settings=None):
     """Register someone for `event` from cleaned form `data` and return the Registration.
 
     `data` holds name, email, sessions (a list of Session) and optional answers; in
@@ -227,10 +238,33 @@ def register(*, event, data, user=None, now=None):
     "waitlisted" or "awaiting_approval". In guest-list mode links the invitation to the
     new registration (replacing a cancelled or rejected one).
 
+    `registration_settings`, an unlocked read of the event's settings the caller already
+    holds, saves reading them again to predict the status (see below); the status itself
+    is always decided under the lock.
+
     Raises RegistrationClosed, InvalidInvitationCode or AlreadyRegistered, having
     stored nothing.
     """
     now = now or timezone.now()
+    sessions = list(data.get("sessions") or [])
+    answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
+    registration = Registration(
+        event=event,
+        user=user,
+        name=data["name"],
+        email=data["email"].strip(),
+        privacy_consent_at=now,
+        privacy_notice_version=data.get("privacy_notice_version")
+        or getattr(django_settings, "PRIVACY_NOTICE_VERSION", DEFAULT_PRIVACY_NOTICE_VERSION),
+        **answers,
+    )
+    # Rendering the email is the costly part: it is done before the lock is taken, for the
+    # status an unlocked read predicts, and again under the lock only if the status differs.
+    predicted = selectors.status_for_new_registration(
+        event, sessions, registration_settings=registration_settings
+    )
+    rendered = {predicted: _render_new_registration_email(registration, predicted, sessions)}
+
     settings = _locked_settings(event)
     if not settings.is_open(now):
         raise RegistrationClosed(f"Registration for {event} is not open.")
@@ -247,48 +281,63 @@ def register(*, event, data, user=None, now=None):
         invitation = Invitation.objects.filter(event=event, token=token).first() if token else None
         if invitation is None:
             raise InvalidInvitationCode(f"No invitation of {event} has this token.")
+        registration.email = invitation.email
 
-    email = invitation.email if invitation is not None else data["email"].strip()
+    # Matches the unique index on lower(email) for active registrations.
     existing = (
-        Registration.objects.filter(event=event, email__iexact=email, status__in=Registration.ACTIVE_STATUSES)
-        .select_related("event")
+        Registration.objects.annotate(address=Lower("email"))
+        .filter(event=event, address=registration.email.lower(), status__in=Registration.ACTIVE_STATUSES)
         .first()
     )
     if existing is not None:
+        existing.event = event
         raise AlreadyRegistered(existing)
 
-    sessions = list(data.get("sessions") or [])
     if settings.mode == RegistrationSettings.Mode.APPROVAL:
-        status, kind = Registration.Status.PENDING, OutboxEmail.Kind.AWAITING_APPROVAL
+        status = Registration.Status.PENDING
     elif _has_room(settings, sessions):
-        status, kind = Registration.Status.CONFIRMED, OutboxEmail.Kind.REGISTERED
+        status = Registration.Status.CONFIRMED
     else:
-        status, kind = Registration.Status.WAITLISTED, OutboxEmail.Kind.WAITLISTED
+        status = Registration.Status.WAITLISTED
     if status == Registration.Status.CONFIRMED:
         _count_in_sessions(sessions, +1)
 
-    answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
-    registration = Registration.objects.create(
-        event=event,
-        user=user,
-        name=data["name"],
-        email=email,
-        privacy_consent_at=now,
-        privacy_notice_version=data.get("privacy_notice_version")
-        or getattr(django_settings, "PRIVACY_NOTICE_VERSION", DEFAULT_PRIVACY_NOTICE_VERSION),
-        status=status,
-        waitlisted_at=now if status == Registration.Status.WAITLISTED else None,
-        **answers,
-    )
-    registration.sessions.set(sessions)
+    registration.status = status
+    registration.waitlisted_at = now if status == Registration.Status.WAITLISTED else None
+    registration.save(force_insert=True)
+    if sessions:
+        registration.sessions.add(*sessions)
     if status == Registration.Status.CONFIRMED:
         _take_place(settings)
     if invitation is not None:
         # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
         invitation.registration = registration
         invitation.save(update_fields=["registration"])
-    queue_email(registration=registration, kind=kind)
+    if status not in rendered:
+        rendered[status] = _render_new_registration_email(registration, status, sessions)
+    _queue_outbox(
+        to_email=registration.email,
+        kind=_NEW_REGISTRATION_EMAILS[status],
+        rendered=rendered[status],
+        language=registration.language,
+        registration=registration,
+    )
     return registration
+
+
+# The email a new registration gets, by the status it gets.
+_NEW_REGISTRATION_EMAILS = {
+    Registration.Status.CONFIRMED: OutboxEmail.Kind.REGISTERED,
+    Registration.Status.WAITLISTED: OutboxEmail.Kind.WAITLISTED,
+    Registration.Status.PENDING: OutboxEmail.Kind.AWAITING_APPROVAL,
+}
+
+
+def _render_new_registration_email(registration, status, sessions):
+    registration.status = status
+    return emails.render_email(
+        registration=registration, kind=_NEW_REGISTRATION_EMAILS[status], sessions=sessions
+    )
 
 
 @transaction.atomic

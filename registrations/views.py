@@ -98,7 +98,9 @@ def _register(request, event, form, registration_settings, now):
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
     try:
-        return services.register(event=event, data=data, user=user, now=now).status
+        return services.register(
+            event=event, data=data, user=user, now=now, registration_settings=registration_settings
+        ).status
     except services.AlreadyRegistered as exc:
         # Show what a new registration would see; only the email to the address tells.
         services.send_manage_link(registration=exc.registration)

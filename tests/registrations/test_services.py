@@ -78,7 +78,7 @@ def test_registration_is_not_stored_when_its_email_cannot_be_queued(event, monke
     def fail(**kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services, "queue_email", fail)
+    monkeypatch.setattr(services, "_queue_outbox", fail)
 
     with pytest.raises(RuntimeError):
         register(event=event, data=data("ana@example.com"), now=NOW)
@@ -426,3 +426,71 @@ def test_private_link_tokens_carry_256_random_bits(make_token):
         assert len(base64.urlsafe_b64decode(token + "=")) == 32
     # Every character position varies: no fixed prefix or counter (the last holds only 4 bits).
     assert all(len({token[i] for token in tokens}) > 20 for i in range(42))
+
+
+# --- The email is rendered before the lock is taken -----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_email_is_rendered_before_the_event_is_locked(event, monkeypatch):
+    from django.db import connection
+
+    from registrations import emails
+
+    steps = []
+    render = emails.render_email
+
+    def recording_render(**kwargs):
+        steps.append("render")
+        return render(**kwargs)
+
+    def recording_queries(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql:
+            steps.append("lock")
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(emails, "render_email", recording_render)
+    with connection.execute_wrapper(recording_queries):
+        register(event=event, data=data("ana@example.com"), now=NOW)
+
+    assert steps[0] == "render"
+    assert steps.count("render") == 1
+
+
+@pytest.mark.django_db
+def test_a_place_taken_after_the_prediction_gets_the_waiting_list_email(monkeypatch):
+    event = event_with(capacity=1)
+    stale = RegistrationSettings.objects.get(event=event)  # one place left, as the form saw it
+    register(event=event, data=data("first@example.com"), now=at(1))
+    rendered = []
+    render = services.emails.render_email
+
+    def recording_render(**kwargs):
+        rendered.append(kwargs["kind"])
+        return render(**kwargs)
+
+    monkeypatch.setattr(services.emails, "render_email", recording_render)
+
+    second = register(event=event, data=data("second@example.com"), now=at(2), registration_settings=stale)
+
+    assert second.status == Registration.Status.WAITLISTED
+    (email,) = second.emails.all()
+    assert email.kind == "waitlisted"
+    assert "waiting list" in email.body_text
+    assert rendered == ["registered", "waitlisted"]  # the prediction, then the truth under the lock
+
+
+@pytest.mark.django_db
+def test_the_email_of_a_new_registration_shows_only_the_sessions_the_guest_may_see_in_full():
+    event = factories.EventFactory()
+    public = factories.SessionFactory(event=event, title="Open panel", description="Open words.")
+    restricted = factories.SessionFactory(
+        event=event, title="Closed meeting", description="SECRET words.", visibility="affiliates"
+    )
+
+    registration = register(event=event, data=data("ana@example.com", sessions=[public, restricted]), now=NOW)
+
+    (email,) = registration.emails.all()
+    assert "Open panel" in email.body_text
+    assert "SECRET" not in email.body_text + email.body_html + email.ics
+    assert set(registration.sessions.all()) == {public, restricted}

@@ -24,7 +24,7 @@ def _stub_email_rendering(monkeypatch):
     monkeypatch.setattr(
         emails,
         "render_email",
-        lambda *, registration, kind, context=None: {"subject": str(kind), "body_text": str(kind)},
+        lambda *, registration, kind, **_: {"subject": str(kind), "body_text": str(kind)},
     )
 
 
