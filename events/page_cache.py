@@ -203,18 +203,22 @@ def _has_personal_hole(body):
     return any(match.group(3) for match in _HOLE.finditer(body))
 
 
-def _page_key(request, kind):
-    versions = cache.get_many([VERSION_KEY, PLACES_VERSION_KEY])  # one round trip for both
-    return ":".join(
-        [
-            "events:page",
-            kind,
-            request.path,
-            get_language(),
-            versions.get(VERSION_KEY) or content_version(),
-            versions.get(PLACES_VERSION_KEY) or content_version(PLACES_VERSION_KEY),
-        ]
+def _cached_page(request, kind):
+    """Return (key, versions, the cached page or None) for `kind` of viewer, in one round trip.
+
+    The page is stored with the versions it was built under; a page stored under other
+    versions is stale and counts as a miss.
+    """
+    key = f"events:page:{kind}:{get_language()}:{request.path}"
+    found = cache.get_many([VERSION_KEY, PLACES_VERSION_KEY, key])
+    versions = (
+        found.get(VERSION_KEY) or content_version(),
+        found.get(PLACES_VERSION_KEY) or content_version(PLACES_VERSION_KEY),
     )
+    cached = found.get(key)
+    if cached is None or cached[0] != versions:
+        return key, versions, None
+    return key, versions, cached[1:]
 
 
 def _response(request, headers, body):
@@ -236,8 +240,7 @@ def shared_page(view):
         kind = _whole_page_viewer(request)
         if kind is None:
             return _strip_hole_markers(view(request, *args, **kwargs))
-        key = _page_key(request, kind)
-        cached = cache.get(key)
+        key, versions, cached = _cached_page(request, kind)
         if cached is not None:
             return _response(request, *cached)
         response = view(request, *args, **kwargs)
@@ -247,9 +250,8 @@ def shared_page(view):
         if not _has_personal_hole(body):
             # The view's own headers (type, a calendar file's name); middleware adds the rest each time.
             headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-            cache.set(
-                key, (headers, _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)), WHOLE_PAGE_SECONDS
-            )
+            stored = _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)
+            cache.set(key, (versions, headers, stored), WHOLE_PAGE_SECONDS)
         response.content = _without_hole_markers(body)
         return response
 
