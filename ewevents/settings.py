@@ -194,6 +194,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# A password reset for an address with no account sends nothing: typing someone's address
+# must not make the site write to them (allauth would say "Unknown Account").
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ewevents] "
 # Two-factor authentication with an authenticator app (TOTP) and recovery codes; staff
 # must use it before the admin and staff pages (events/two_factor.py).

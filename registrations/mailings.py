@@ -236,38 +236,42 @@ class PreparedMailing:
         self.event = mailing.event
         salt = secrets.token_hex(6)
         self.tokens = {name: f"ewmailing{salt}{name.replace('_', '')}" for name in PLACEHOLDERS}
-        values = {**self.tokens, "practical_information": self.event.practical_information}
-        self.subject = substitute(mailing.subject, values)
-        self.body_text = substitute(mailing.body, values)
-        self.body_html = markdown_to_html(self.body_text)
         self._by_language = {}
 
     def _wrapped(self, language):
-        """Subject, text and HTML in `language`, placeholders still as tokens."""
+        """Subject, text, HTML and the event's title in `language`, placeholders still as tokens.
+
+        The event's title and practical information are read in `language` too: each
+        recipient gets them in their own language, whatever language the worker runs in.
+        """
         if language not in self._by_language:
             with translation.override(language):
+                values = {**self.tokens, "practical_information": self.event.practical_information}
+                subject = substitute(self.mailing.subject, values)
+                body_text = substitute(self.mailing.body, values)
                 context = {
                     "event": self.event,
-                    "subject": self.subject,
-                    "body_text": self.body_text,
-                    "body_html": mark_safe(self.body_html),  # noqa: S308 - sanitised by nh3 above
+                    "subject": subject,
+                    "body_text": body_text,
+                    "body_html": mark_safe(markdown_to_html(body_text)),  # noqa: S308 - sanitised by nh3
                     "manage_url": self.tokens["manage_link"],
                 }
                 self._by_language[language] = (
                     render_to_string(f"{TEMPLATE_DIR}/mailing_subject.txt", context),
                     render_to_string(f"{TEMPLATE_DIR}/mailing_message.txt", context),
                     render_to_string(f"{TEMPLATE_DIR}/mailing_message.html", context),
+                    self.event.title,
                 )
         return self._by_language[language]
 
     def render(self, registration):
         """Return subject, body_text, body_html and ics (always "") for `registration`."""
         language = registration.language or settings.LANGUAGE_CODE
-        subject, body_text, body_html = self._wrapped(language)
+        subject, body_text, body_html, event_title = self._wrapped(language)
         values = {
             "name": registration.name,
             "manage_link": manage_url(registration),
-            "event": self.event.title,
+            "event": event_title,
         }
         for name, value in values.items():
             token = self.tokens[name]

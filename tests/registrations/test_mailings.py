@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events.models import Session
 from registrations import mailings, tasks
@@ -674,3 +674,25 @@ def test_a_sent_mailing_can_no_longer_be_edited_or_deleted(
 
     assert "body" not in page.context["adminform"].form.fields
     assert delete.status_code == 403
+
+
+def test_each_recipient_gets_the_event_title_and_practical_information_in_their_language():
+    event = factories.EventFactory(
+        title="Annual conference",
+        title_es="Conferencia anual",
+        practical_information="Bring your badge.",
+        practical_information_es="Traiga su acreditación.",
+    )
+    mailing = make_mailing(event, subject="About {{ event }}", body="{{ practical_information }}")
+    prepared = mailings.PreparedMailing(mailing)
+    spanish = factories.RegistrationFactory(event=event, language="es")
+    english = factories.RegistrationFactory(event=event, language="en")
+
+    with translation.override("en"):  # the worker's language decides nothing
+        in_spanish, in_english = prepared.render(spanish), prepared.render(english)
+
+    assert in_spanish["subject"] == "About Conferencia anual"
+    assert "Traiga su acreditación." in in_spanish["body_text"]
+    assert "Traiga su acreditación." in in_spanish["body_html"]
+    assert in_english["subject"] == "About Annual conference"
+    assert "Bring your badge." in in_english["body_text"]
