@@ -4,33 +4,26 @@ Statuses change only through registrations.services, which keep places, the wait
 list and emails right; the admin offers actions that call them, never a status field.
 """
 
-import csv
 import datetime as dt
-import io
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import admin as events_admin
-from events.models import Event, Session
 from events.translation import in_every_language
 
 from . import audit, followups, services
-from .emails import invitation_url
+from .admin_forms import CsvUploadForm
 from .exports import registrations_csv
-from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration, RegistrationSettings
+from .models import OPTIONAL_FIELDS, OutboxEmail, Registration, RegistrationSettings
 
 
 @admin.register(RegistrationSettings)
@@ -41,174 +34,6 @@ class RegistrationSettingsAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
-
-
-class RegistrationSettingsInline(admin.StackedInline):
-    model = RegistrationSettings
-    max_num = 1
-    can_delete = False
-    readonly_fields = ["confirmed_count"]
-
-
-def _table(headers, rows):
-    return format_html(
-        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
-        format_html_join("", "<th>{}</th>", ((header,) for header in headers)),
-        format_html_join(
-            "",
-            "<tr>{}</tr>",
-            ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
-        ),
-    )
-
-
-admin.site.unregister(Event)
-
-
-@admin.register(Event)
-class EventAdmin(events_admin.EventAdmin):
-    """The events app's EventAdmin plus registration settings and counts, which events may not import."""
-
-    readonly_fields = ["registration_counts", "session_registration_counts", "staff_pages"]
-    actions = ["tell_recording_available", "clone_for_next_edition"]
-
-    def time_changed(self, request, instance, old_start, old_end):
-        _notify_time_change(self, request, instance, old_start, old_end)
-
-    def clone_event(self, request, event, offset, title, slug):
-        return services.clone_event_with_settings(event=event, offset=offset, title=title, slug=slug)
-
-    @admin.display(description=_("summaries and print pages"))
-    def staff_pages(self, obj):
-        links = [
-            ("registrations:staff_summary", _("Summary: counts, sessions, catering, interpretation")),
-            ("registrations:staff_participant_list", _("Participant list (print)")),
-            ("registrations:staff_badges", _("Name badges (print)")),
-            ("registrations:staff_registrations_csv", _("All registrations (CSV)")),
-            ("registrations:staff_registrations_excel", _("All registrations (CSV for Excel)")),
-        ]
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a></li>',
-                ((reverse(name, kwargs={"slug": obj.slug}), label) for name, label in links),
-            ),
-        )
-
-    @admin.action(description=_("Tell registrants the recording is available"))
-    def tell_recording_available(self, request, queryset):
-        without_recording = 0
-        for event in queryset:
-            if not event.recording_url:
-                without_recording += 1
-                continue
-            notice = followups.notify_recording_available(event=event)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(title)s: %(count)d email was queued.",
-                    "%(title)s: %(count)d emails were queued.",
-                    notice.queued,
-                )
-                % {"title": event.title, "count": notice.queued},
-                messages.SUCCESS,
-            )
-            if notice.already_told:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(title)s: %(count)d registrant was told before and was skipped.",
-                        "%(title)s: %(count)d registrants were told before and were skipped.",
-                        notice.already_told,
-                    )
-                    % {"title": event.title, "count": notice.already_told},
-                    messages.WARNING,
-                )
-        if without_recording:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d event was skipped: it has no recording link.",
-                    "%(count)d events were skipped: they have no recording link.",
-                    without_recording,
-                )
-                % {"count": without_recording},
-                messages.WARNING,
-            )
-
-    def get_inlines(self, request, obj):
-        # Settings are created with defaults on the first registration; the add page
-        # stays the plain event form, the change page configures registration.
-        inlines = super().get_inlines(request, obj)
-        return [*inlines, RegistrationSettingsInline] if obj is not None else inlines
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            return fieldsets
-        return [
-            *fieldsets,
-            (
-                _("Registrations"),
-                {"fields": ["registration_counts", "session_registration_counts", "staff_pages"]},
-            ),
-        ]
-
-    @admin.display(description=_("registrations by status"))
-    def registration_counts(self, obj):
-        counts = dict(
-            Registration.objects.filter(event=obj)
-            .order_by()
-            .values("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
-        rows = [(label, counts.get(status, 0)) for status, label in Registration.Status.choices]
-        rows.append((_("Total"), sum(counts.values())))
-        return _table([_("status"), _("registrations")], rows)
-
-    @admin.display(description=_("registrations by session"))
-    def session_registration_counts(self, obj):
-        sessions = obj.sessions.annotate(
-            confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)),
-            waitlisted=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
-        ).order_by("start", "end", "pk")
-        rows = [
-            (
-                session.title,
-                session.confirmed,
-                session.waitlisted,
-                "—" if session.capacity is None else session.capacity,
-            )
-            for session in sessions
-        ]
-        return _table([_("session"), _("confirmed"), _("waitlisted"), _("capacity")], rows)
-
-
-admin.site.unregister(Session)
-
-
-@admin.register(Session)
-class SessionAdmin(events_admin.SessionAdmin):
-    """The events app's SessionAdmin; a session moved in its own form tells its registrants."""
-
-    def time_changed(self, request, instance, old_start, old_end):
-        _notify_time_change(self, request, instance, old_start, old_end)
-
-
-def _notify_time_change(modeladmin, request, instance, old_start, old_end):
-    count = followups.notify_time_change(instance=instance, old_start=old_start, old_end=old_end)
-    modeladmin.message_user(
-        request,
-        ngettext(
-            "%(title)s moved: %(count)d registrant will be told by email.",
-            "%(title)s moved: %(count)d registrants will be told by email.",
-            count,
-        )
-        % {"title": instance.title, "count": count},
-        messages.INFO,
-    )
 
 
 def _report(modeladmin, request, done_message, done, skipped):
@@ -288,40 +113,6 @@ def _join_times(rows, tz):
         if joined is not None and address and (address not in times or joined < times[address]):
             times[address] = joined
     return times
-
-
-class CsvUploadForm(forms.Form):
-    """An event and a CSV file uploaded by staff; subclasses set the limits, columns and messages."""
-
-    max_bytes = 2 * 1024 * 1024
-    too_large_message = ""
-    required_columns = ()
-    missing_columns_message = ""
-    # Guest lists keep blank lines as empty rows, so that reported line numbers stay right.
-    keep_blank_lines = False
-
-    event = forms.ModelChoiceField(queryset=Event.objects.order_by("-start"), label=_("Event"))
-
-    def clean_file(self):
-        """Return the rows as dicts keyed by the lower-cased, stripped header."""
-        upload = self.cleaned_data["file"]
-        if upload.size > self.max_bytes:
-            raise forms.ValidationError(self.too_large_message)
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
-        lines = text.splitlines()
-        header = lines[0] if lines else ""
-        # Some spreadsheets save with semicolons.
-        delimiter = ";" if ";" in header and "," not in header else ","
-        # csv.reader, not DictReader: DictReader drops blank lines, which would shift the line numbers.
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        fieldnames = [name.strip().lower() for name in next(reader, [])]
-        if not set(self.required_columns) <= set(fieldnames):
-            raise forms.ValidationError(self.missing_columns_message)
-        records = (record for record in reader if record or self.keep_blank_lines)
-        return [dict(zip(fieldnames, record, strict=False)) for record in records]
 
 
 class AttendanceImportForm(CsvUploadForm):
@@ -576,158 +367,4 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         return Truncator(obj.last_error).chars(80)
 
 
-# --- Guest lists -----------------------------------------------------------------------------------
-
-GUEST_LIST_MAX_BYTES = 2 * 1024 * 1024
-
-
-class GuestListImportForm(CsvUploadForm):
-    """An event and a CSV file with a header row naming the columns name and email."""
-
-    max_bytes = GUEST_LIST_MAX_BYTES
-    too_large_message = _("The file is too large: at most 2 MB.")
-    required_columns = ("name", "email")
-    missing_columns_message = _("The first line must name the columns: name,email.")
-    keep_blank_lines = True
-
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "UTF-8, with a header row naming the columns name and email, separated by commas "
-            "(or semicolons, as some spreadsheets save them)."
-        ),
-    )
-
-
-class SentListFilter(admin.SimpleListFilter):
-    title = _("sent")
-    parameter_name = "sent"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Sent")), ("no", _("Not sent"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(sent_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(sent_at__isnull=True)
-        return queryset
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    change_list_template = "admin/registrations/invitation/change_list.html"
-    list_display = ["name", "email", "event", "sent_at", "email_status", "registration_status"]
-    list_filter = ["event", SentListFilter]
-    search_fields = ["name", "email"]
-    list_select_related = ["event", "registration"]
-    readonly_fields = ["personal_link", "created", "sent_at", "email_status", "registration"]
-    actions = ["send_invitation_emails"]
-
-    def get_queryset(self, request):
-        latest_email = OutboxEmail.objects.filter(invitation=OuterRef("pk")).order_by("-created", "-pk")
-        queryset = super().get_queryset(request)
-        return queryset.annotate(last_email_status=Subquery(latest_email.values("status")[:1]))
-
-    def get_readonly_fields(self, request, obj=None):
-        # The personal link is sent to this address: it can't change once sent.
-        if obj is not None and obj.sent_at is not None:
-            return ["event", "email", *self.readonly_fields]
-        return self.readonly_fields
-
-    def get_urls(self):
-        urls = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_guest_list_view),
-                name="registrations_invitation_import",
-            ),
-        ]
-        return urls + super().get_urls()
-
-    @admin.display(description=_("personal link"))
-    def personal_link(self, obj):
-        return invitation_url(obj) if obj.pk else "—"
-
-    @admin.display(description=_("invitation email"))
-    def email_status(self, obj):
-        status = getattr(obj, "last_email_status", None)
-        return OutboxEmail.Status(status).label if status else "—"
-
-    @admin.display(description=_("registration"), ordering="registration__status")
-    def registration_status(self, obj):
-        return obj.registration.get_status_display() if obj.registration else "—"
-
-    @admin.action(description=_("Send invitation emails"))
-    def send_invitation_emails(self, request, queryset):
-        sent = services.send_invitations(invitations=queryset)
-        audit.log_changes(
-            user=request.user, objects=sent, message=_("Invitation email queued with the admin action.")
-        )
-        skipped = queryset.count() - len(sent)
-        if sent:
-            message = ngettext(
-                "%(count)d invitation email was queued.",
-                "%(count)d invitation emails were queued.",
-                len(sent),
-            )
-            self.message_user(request, message % {"count": len(sent)}, messages.SUCCESS)
-        if skipped:
-            message = ngettext(
-                "%(count)d invitation was skipped: it was sent before.",
-                "%(count)d invitations were skipped: they were sent before.",
-                skipped,
-            )
-            self.message_user(request, message % {"count": skipped}, messages.WARNING)
-
-    def import_guest_list_view(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = GuestListImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            created, skipped, errors = services.import_guest_list(
-                event=form.cleaned_data["event"], rows=form.cleaned_data["file"]
-            )
-            audit.log_changes(
-                user=request.user,
-                objects=created,
-                message=_("Added from an imported guest list."),
-                action_flag=ADDITION,
-            )
-            self._report_import(request, created, skipped, errors)
-            return redirect(reverse("admin:registrations_invitation_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Import guest list (CSV)"),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/registrations/invitation/import.html", context)
-
-    def _report_import(self, request, created, skipped, errors):
-        self.message_user(
-            request,
-            ngettext("%(count)d invitation was added.", "%(count)d invitations were added.", len(created))
-            % {"count": len(created)},
-            messages.SUCCESS,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d line was skipped: the address is already on the guest list.",
-                    "%(count)d lines were skipped: the addresses are already on the guest list.",
-                    len(skipped),
-                )
-                % {"count": len(skipped)},
-                messages.WARNING,
-            )
-        for line, error in errors:
-            self.message_user(
-                request,
-                _("Line %(line)d was not imported: %(error)s") % {"line": line, "error": error},
-                messages.ERROR,
-            )
-
-
-from . import mailings_admin  # noqa: E402, F401 - registers the Mailing admin
+from . import event_admin, guest_list_admin, mailings_admin  # noqa: E402, F401 - each registers its admins

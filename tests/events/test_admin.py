@@ -280,7 +280,7 @@ def test_event_change_page_has_partner_and_session_inlines(admin_client):
     content = response.content.decode()
 
     assert response.status_code == 200
-    # registrations/admin.py adds its settings inline to the change page.
+    # registrations/event_admin.py adds its settings inline to the change page.
     assert inline_prefixes(response) == ["partners", "sessions", "registration_settings"]
     assert '<input type="hidden" name="sessions-TOTAL_FORMS" value="1"' in content
     assert '<input type="hidden" name="partners-TOTAL_FORMS" value="1"' in content

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from events.models import Event
-from registrations.admin import EventAdmin
+from registrations.event_admin import EventAdmin
 from registrations.exports import registrations_csv
 from registrations.models import OutboxEmail, Registration, RegistrationSettings
 from registrations.services import cancel_registration, register, reject_registration, resend_confirmation

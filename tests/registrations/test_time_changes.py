@@ -7,7 +7,7 @@ import pytest
 from django.contrib import admin
 
 from events.models import Event, Session
-from registrations import admin as registrations_admin
+from registrations import event_admin
 from registrations.followups import notify_time_change
 from registrations.models import OutboxEmail, Registration
 from tests import factories
@@ -52,8 +52,8 @@ def webinar():
 
 
 def test_registrations_admin_handles_time_changes_of_events_and_sessions():
-    assert type(admin.site._registry[Event]) is registrations_admin.EventAdmin
-    assert type(admin.site._registry[Session]) is registrations_admin.SessionAdmin
+    assert type(admin.site._registry[Event]) is event_admin.EventAdmin
+    assert type(admin.site._registry[Session]) is event_admin.SessionAdmin
 
 
 def test_confirmed_registrant_gets_one_email_with_old_and_new_times_in_both_zones(admin_client, webinar):
