@@ -22,6 +22,7 @@ PART_SECONDS; that is also the longest a part lives at all.
 """
 
 import functools
+import math
 import re
 import uuid
 
@@ -31,6 +32,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
@@ -221,6 +223,28 @@ def _cached_page(request, kind):
     return key, versions, cached[1:]
 
 
+def changes_at(request, moment):
+    """Note that the page being built for `request` shows something that turns at `moment`.
+
+    Registration opening or closing, an event ending: the whole page is kept no later
+    than the first such moment still to come, so it turns on time, not up to
+    WHOLE_PAGE_SECONDS late. `moment` may be None (nothing turns).
+    """
+    if moment is None or moment <= timezone.now():
+        return
+    earliest = getattr(request, "_page_changes_at", None)
+    if earliest is None or moment < earliest:
+        request._page_changes_at = moment
+
+
+def _seconds_to_keep(request):
+    moment = getattr(request, "_page_changes_at", None)
+    if moment is None:
+        return WHOLE_PAGE_SECONDS
+    # Whole seconds, rounded down: in the last second before the moment, pages are not kept.
+    return max(min(math.floor((moment - timezone.now()).total_seconds()), WHOLE_PAGE_SECONDS), 0)
+
+
 def _response(request, headers, body):
     token = get_token(request) if _CSRF_PLACEHOLDER in body else ""
     return HttpResponse(_fill_holes(request, body.replace(_CSRF_PLACEHOLDER, token)), headers=headers)
@@ -247,11 +271,12 @@ def shared_page(view):
         if response.status_code != 200 or response.streaming or response.cookies:
             return _strip_hole_markers(response)
         body = response.content.decode(response.charset)
-        if not _has_personal_hole(body):
+        seconds = _seconds_to_keep(request)
+        if seconds and not _has_personal_hole(body):
             # The view's own headers (type, a calendar file's name); middleware adds the rest each time.
             headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
             stored = _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)
-            cache.set(key, (versions, headers, stored), WHOLE_PAGE_SECONDS)
+            cache.set(key, (versions, headers, stored), seconds)
         response.content = _without_hole_markers(body)
         return response
 

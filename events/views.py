@@ -67,6 +67,8 @@ def _feed_reader():
 @page_cache.shared_page
 def home(request):
     events = list(selectors.upcoming_events_for(request.user))
+    if events:
+        page_cache.changes_at(request, min(event.end for event in events))  # it leaves the list
     return render(
         request,
         "events/home.html",
@@ -89,6 +91,7 @@ def past_events(request):
 @page_cache.shared_page
 def event_detail(request, slug):
     event = _event_or_404(slug, request.user)
+    page_cache.changes_at(request, event.end)  # then it is past: no registration box, the recording
     zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
 
     def programme():

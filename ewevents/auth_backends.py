@@ -5,6 +5,9 @@ from the cache that query is a good share of the work. The user is kept for USER
 and dropped as soon as its row is saved or deleted (a new password, deactivation, staff
 status, the last login), so a change counts from the next request. Should the cache be
 unreachable at the moment of a change, an old copy can live on for USER_SECONDS at most.
+
+The copy holds the password hash, which the session check needs; the cache is private to
+the site, like the sessions it also holds.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend

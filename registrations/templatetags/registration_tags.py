@@ -31,6 +31,8 @@ def registration_box_context(sender, *, request, event, **kwargs):
         return {}
     settings = selectors.registration_settings_for(event)
     now = timezone.now()
+    for moment in (settings.opens_at, settings.closes_at):
+        page_cache.changes_at(request, moment)
     box = {
         "event": event,
         "is_open": settings.is_open(now),

@@ -509,3 +509,47 @@ def test_the_affiliate_check_is_cached_between_requests(mixed, django_assert_num
     # The session, then the whole page from the cache: no user, no affiliate checks
     with django_assert_num_queries(1):
         _get(client, url)
+
+
+# --- What turns with the clock turns on time ------------------------------------------------------
+
+
+def _soon(seconds=2.5):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(seconds=seconds)
+
+
+def _after(moment):
+    import time
+
+    from django.utils import timezone
+
+    time.sleep(max((moment - timezone.now()).total_seconds(), 0) + 0.2)
+
+
+def test_a_cached_event_page_says_registration_is_open_as_soon_as_it_opens(client, mixed):
+    opens_at = _soon()
+    factories.RegistrationSettingsFactory(event=mixed.event, opens_at=opens_at)
+    url = mixed.event.get_absolute_url()
+    assert "Registration is not open yet." in _get(client, url)
+    assert "Registration is not open yet." in _get(client, url)  # from the cache
+
+    _after(opens_at)
+
+    assert "Registration is open." in _get(client, url)
+
+
+def test_the_cached_home_page_drops_an_event_as_soon_as_it_ends(client):
+    ending = factories.EventFactory(title="Ending webinar", start=_soon(-3600), end=_soon())
+    factories.EventFactory(title="Later conference")
+    url = reverse("events:home")
+    assert "Ending webinar" in _get(client, url)
+
+    _after(ending.end)
+
+    content = _get(client, url)
+    assert "Ending webinar" not in content
+    assert "Later conference" in content
