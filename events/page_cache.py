@@ -93,14 +93,14 @@ def cached_part(name, pk, user, build, *, seconds=PART_SECONDS):
 
     `build()` returns the part (any picklable value, usually rendered HTML); it is called
     only on a miss and must depend on nothing but the object, the viewer's kind and the
-    language. `seconds`, or what it returns when called after `build()`, shortens how long
-    the part lives, for parts that change with time.
+    language. `seconds`, or what it returns when called with the part just built, shortens
+    how long the part lives, for parts that change with time.
     """
     key = f"events:part:{name}:{pk}:{viewer_kind(user)}:{get_language()}:{content_version()}"
     part = cache.get(key)
     if part is None:
         part = build()
-        lifetime = seconds() if callable(seconds) else seconds
+        lifetime = seconds(part) if callable(seconds) else seconds
         cache.set(key, part, max(min(int(lifetime), PART_SECONDS), 1))
     return part
 

@@ -175,10 +175,8 @@ def speakers(request, slug):
 def series_detail(request, slug):
     series = get_object_or_404(WebinarSeries, slug=slug)
     now = timezone.now()
-    page = None
 
     def webinars():
-        nonlocal page
         page = selectors.series_page_for(
             series,
             request.user,
@@ -190,20 +188,20 @@ def series_detail(request, slug):
         past = Paginator(page.past, PAST_WEBINARS_PER_PAGE).get_page(request.GET.get("page"))
         context = {"series": series, "page": page, "upcoming": page.upcoming, "past": past}
         # With the request: pagination links keep the query string, which is empty when cached.
-        return render_to_string("events/includes/series_webinars.html", context, request=request)
+        html = render_to_string("events/includes/series_webinars.html", context, request=request)
+        # When the next webinar ends, it moves from the upcoming webinars to the past ones.
+        return {"html": html, "turns_at": min((webinar.end for webinar in page.upcoming), default=None)}
 
-    def until_a_webinar_ends():
-        # Then it moves from the upcoming webinars to the past ones.
-        ends = [webinar.end for webinar in page.upcoming]
-        return (min(ends) - now).total_seconds() if ends else page_cache.PART_SECONDS
+    def until_it_turns(part):
+        return (part["turns_at"] - now).total_seconds() if part["turns_at"] else page_cache.PART_SECONDS
 
     if request.GET:
         # Searches, topics and later pages are built afresh: only the plain page is cached.
-        html = webinars()
+        part = webinars()
     else:
-        html = page_cache.cached_part(
-            "series", series.pk, request.user, webinars, seconds=until_a_webinar_ends
-        )
+        part = page_cache.cached_part("series", series.pk, request.user, webinars, seconds=until_it_turns)
+    page_cache.changes_at(request, part["turns_at"])
+    html = part["html"]
     return render(request, "events/series_detail.html", {"series": series, "webinars": html})
 
 

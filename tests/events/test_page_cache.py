@@ -553,3 +553,17 @@ def test_the_cached_home_page_drops_an_event_as_soon_as_it_ends(client):
     content = _get(client, url)
     assert "Ending webinar" not in content
     assert "Later conference" in content
+
+
+def test_the_cached_series_page_moves_a_webinar_to_the_past_as_soon_as_it_ends(client):
+    series = factories.WebinarSeriesFactory()
+    ending = factories.WebinarFactory(series=series, title="Ending webinar", start=_soon(-3600), end=_soon())
+    url = series.get_absolute_url()
+    assert "No past webinars yet." in _get(client, url)
+    assert "No past webinars yet." in _get(client, url)  # from the cache
+
+    _after(ending.end)
+
+    content = _get(client, url)
+    assert "No upcoming webinars yet." in content
+    assert "Ending webinar" in content
