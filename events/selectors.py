@@ -113,6 +113,11 @@ def past_events_for(user, *, now=None):
     return Event.objects.visible_to(user).past(now).select_related("venue", "series")
 
 
+def next_event_end(user, *, now=None):
+    """When the next of the upcoming events `user` may open ends (then it is past), or None."""
+    return Event.objects.visible_to(user).upcoming(now).order_by("end").values_list("end", flat=True).first()
+
+
 def series_webinars_for(series, user, *, now=None):
     """Return (upcoming, past) webinars of `series` that `user` may open."""
     page = series_page_for(series, user, now=now)

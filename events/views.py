@@ -84,6 +84,7 @@ def home(request):
 @page_cache.shared_page
 def past_events(request):
     events = list(selectors.past_events_for(request.user))
+    page_cache.changes_at(request, selectors.next_event_end(request.user))  # it joins the list
     return render(request, "events/past_events.html", {"events": events})
 
 

@@ -567,3 +567,14 @@ def test_the_cached_series_page_moves_a_webinar_to_the_past_as_soon_as_it_ends(c
     content = _get(client, url)
     assert "No upcoming webinars yet." in content
     assert "Ending webinar" in content
+
+
+def test_the_cached_past_events_page_lists_an_event_as_soon_as_it_ends(client):
+    ending = factories.EventFactory(title="Ending webinar", start=_soon(-3600), end=_soon())
+    url = reverse("events:past_events")
+    assert "Ending webinar" not in _get(client, url)
+    assert "Ending webinar" not in _get(client, url)  # from the cache
+
+    _after(ending.end)
+
+    assert "Ending webinar" in _get(client, url)
