@@ -162,7 +162,7 @@ def _registrations(event, count, sessions=(), *, tag):
             for k in range(4)
         ]
         through.objects.bulk_create(links)
-        # What registrations.services would have counted: each session's confirmed registrations.
+        # What registrations.signup.capacity would have counted: each session's confirmed registrations.
         confirmed_pks = {row.pk for row in rows if row.status == Registration.Status.CONFIRMED}
         per_session = Counter(link.session_id for link in links if link.registration_id in confirmed_pks)
         for session_id, taken in per_session.items():

@@ -407,7 +407,7 @@ class Session(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
-    # Maintained by registrations.services under the event's registration lock, like
+    # Maintained by registrations.signup.capacity under the event's registration lock, like
     # RegistrationSettings.confirmed_count, so pages never count over registrations.
     confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
     speakers = models.ManyToManyField(

@@ -1,17 +1,28 @@
-"""The Celery app. Without a broker (the embedded default) tasks run eagerly."""
+"""The Celery app, and `enqueue`, which services call to queue a task by its name.
+
+Without a broker (the embedded default) tasks run eagerly.
+"""
 
 import logging
 import logging.config
 import os
 import time
 
+import kombu.exceptions
+import redis.exceptions
 from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewevents.settings")
 
 app = Celery("ewevents")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# The task modules live in the apps' parts (registrations/outbox/tasks.py, ...); each part's
+# tasks are imported by registrations.apps, so the web process knows them by name too.
+app.autodiscover_tasks(["registrations.outbox", "registrations.mailings", "registrations.privacy"])
+
+logger = logging.getLogger(__name__)
+# What publishing a task raises when the broker is down or unreachable.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
 
 task_logger = logging.getLogger("ewevents.task")
 # The message header that carries the id of the web request that queued a task.
@@ -60,3 +71,20 @@ def _end_task_log(task_id=None, task=None, state=None, **kwargs):
     )
     if token is not None:
         request_id.reset(token)
+
+
+def enqueue(name, *, kwargs, what, fallback, queue=None, countdown=None):
+    """Queue the task registered as `name`; return True, or False when the broker can't be reached.
+
+    Services queue tasks by name, so that no service imports a task module (tasks import
+    services). A broker outage is logged (`what` names the job, `fallback` says what
+    happens instead) and swallowed: this runs from transaction.on_commit, where raising
+    would turn a stored change into an error page.
+    """
+    try:
+        app.tasks[name].apply_async(kwargs=kwargs, queue=queue, countdown=countdown)
+    except BROKER_ERRORS as exc:
+        # The class only: a broker error needs no detail here.
+        logger.warning("Could not queue %s (%s); %s", what, type(exc).__name__, fallback)
+        return False
+    return True

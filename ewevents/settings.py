@@ -127,13 +127,13 @@ CELERY_TASK_IGNORE_RESULT = True
 # Two queues, so a mailing to thousands never delays a registration's email: "email" for what
 # someone is waiting for (and the periodic sweeps), "mailings" for bulk sends. A worker started
 # without -Q consumes both; docker-compose.yml runs one worker service per queue.
+# Which job waits in which queue is decided in registrations/outbox/routing.py.
 # (Not CELERY_ names: Celery would read them as its own settings.)
 EMAIL_QUEUE = "email"
 MAILINGS_QUEUE = "mailings"
 TASK_QUEUES = (EMAIL_QUEUE, MAILINGS_QUEUE)
 CELERY_TASK_DEFAULT_QUEUE = EMAIL_QUEUE
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES]
-CELERY_TASK_ROUTES = {"registrations.send_mailing": {"queue": MAILINGS_QUEUE}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox sweep re-queues later.

@@ -7,13 +7,18 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self):
+        # Celery tasks register on import; services queue them by name (ewevents.celery.enqueue),
+        # so the tasks are imported here, where the web process and the workers both run.
         from django.db.models.signals import post_delete, post_save
 
         from events.page_cache import places_changed, register_hole
         from events.signals import event_page_context
 
-        from . import registered_events
+        from .mailings import tasks as mailing_tasks  # noqa: F401
         from .models import Registration, RegistrationSettings
+        from .outbox import tasks as outbox_tasks  # noqa: F401
+        from .privacy import tasks as privacy_tasks  # noqa: F401
+        from .signup import registered_events
         from .templatetags.registration_tags import own_registration_box, registration_box_context
 
         event_page_context.connect(registration_box_context, dispatch_uid="registrations.registration_box")

@@ -1,4 +1,8 @@
-"""Registrations for events, their per-event settings, and the outbox of emails they owe."""
+"""Registrations for events, their per-event settings, guest lists, mailings and calendar feed tokens.
+
+The outbox's model lives with the outbox (registrations/outbox/models.py) and is imported at
+the end of this module, where Django looks for the app's models.
+"""
 
 import secrets
 
@@ -6,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Session, validate_time_zone
@@ -81,7 +84,7 @@ class RegistrationSettings(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
-    # Kept up to date by registrations.services, so pages never aggregate over registrations.
+    # Kept up to date by registrations.signup.capacity, so pages never aggregate over registrations.
     confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
     field_settings = models.JSONField(
         _("optional fields"),
@@ -150,7 +153,7 @@ ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, Reg
 
 
 class Registration(models.Model):
-    """One person's registration for an event. Write it only through registrations.services."""
+    """One person's registration for an event. Write it only through registrations.signup.services."""
 
     Status = RegistrationStatus
     ACTIVE_STATUSES = ACTIVE_STATUSES
@@ -211,7 +214,7 @@ class Registration(models.Model):
         _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    # Set when the personal data was removed (registrations.retention): past the
+    # Set when the personal data was removed (registrations.privacy.retention): past the
     # retention period, or at the registrant's request. Counts stay, the person is gone.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
@@ -258,7 +261,7 @@ class Invitation(models.Model):
     """One person on an event's guest list, with the personal link they register through.
 
     Used in guest-list mode (RegistrationSettings.Mode.GUEST_LIST). Write it only
-    through registrations.services, which import the list, send the links and link
+    through registrations.signup.guest_list, which imports the list, send the links and link
     the registration made with one.
     """
 
@@ -300,104 +303,6 @@ class Invitation(models.Model):
         return f"{self.name} <{self.email}> – {self.event}"
 
 
-class OutboxEmail(models.Model):
-    """One email owed, written in the same transaction as the change it reports."""
-
-    class Kind(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        WAITLISTED = "waitlisted", _("Waitlisted")
-        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        PROMOTED = "promoted", _("Promoted from the waiting list")
-        CHANGED = "changed", _("Changed")
-        CANCELLED = "cancelled", _("Cancelled")
-        # Sent when someone registers again with an address already registered:
-        # the page can't say so (it would reveal the registration), the email can.
-        MANAGE_LINK = "manage_link", _("Manage link for a repeated registration")
-        REMINDER = "reminder", _("Reminder before the event")
-        TIME_CHANGED = "time_changed", _("Time changed")
-        RECORDING_AVAILABLE = "recording_available", _("Recording available")
-        # Sent to someone on a guest list, before any registration exists.
-        INVITATION = "invitation", _("Personal invitation")
-        # A staff-written message to a mailing's audience (registrations.mailings).
-        MAILING = "mailing", _("Mailing")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        WITHDRAWN = "withdrawn", _("Withdrawn: no longer applied when its turn came")
-
-    registration = models.ForeignKey(
-        Registration,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="emails",
-        verbose_name=_("registration"),
-    )
-    invitation = models.ForeignKey(
-        "Invitation",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="emails",
-        verbose_name=_("invitation"),
-    )
-    # Rows of a mailing: one per recipient (dedupe key "mailing:<mailing>:<registration>"),
-    # and tests sent to staff (no dedupe key).
-    mailing = models.ForeignKey(
-        "Mailing",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="emails",
-        verbose_name=_("mailing"),
-    )
-    to_email = models.EmailField(_("to"))
-    # Emails that must go at most once (a reminder per offset, a time change per
-    # SEQUENCE, ...) carry a key; the unique index makes a second row impossible.
-    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True, unique=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    subject = models.TextField(_("subject"))
-    body_text = models.TextField(_("plain text body"))
-    body_html = models.TextField(_("HTML body"), blank=True)
-    ics = models.TextField(_("calendar attachment"), blank=True)
-    language = models.CharField(_("language"), max_length=10, default="en")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    # Set when delivery is deliberately spread out (mailings at a rate): the sweep
-    # must not send such a row before its turn.
-    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    # A sender claims the row for a lease before talking to the SMTP server, and only the
-    # holder of the claim may mark it; a sender that dies loses the row when the lease ends.
-    claim = models.CharField(_("claim"), max_length=32, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["created", "pk"]
-        verbose_name = _("outbox email")
-        verbose_name_plural = _("outbox emails")
-        indexes = [
-            models.Index(fields=["status", "created"], name="outbox_status_created"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} → {self.to_email}"
-
-    @property
-    def message_id(self):
-        """The Message-ID of every copy of this email: a resend after a crash is recognisably the same."""
-        domain = getattr(settings, "CALENDAR_UID_DOMAIN", "ewevents.invalid")
-        # Keyed by the site's secret, so two deployments never make the same id for one row number.
-        digest = salted_hmac("outbox-message-id", str(self.pk)).hexdigest()[:20]
-        return f"<{self.pk}.{digest}@{domain}>"
-
-
 class CalendarFeedToken(models.Model):
     """The secret in a user's personal calendar feed URL; resetting it replaces the token."""
 
@@ -419,7 +324,7 @@ class CalendarFeedToken(models.Model):
 
 
 class Mailing(models.Model):
-    """A message staff write to part of an event's registrants; sent through registrations.mailings.
+    """A message staff write to part of an event's registrants; sent through registrations.mailings.services.
 
     Subject and body may hold the placeholders {{ name }}, {{ manage_link }},
     {{ practical_information }} and {{ event }}; the body is Markdown.
@@ -492,3 +397,7 @@ class Mailing(models.Model):
 
     def __str__(self):
         return f"{self.subject} – {self.event}"
+
+
+# Django finds an app's models in its models module; the outbox keeps its own beside its code.
+from .outbox.models import OutboxEmail  # noqa: E402, F401

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import checkin_views, staff_views, views
+from . import views
+from .eventday import checkin_views
+from .eventday import views as staff_views
 
 app_name = "registrations"
 urlpatterns = [

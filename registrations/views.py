@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 
-from . import abuse, feeds, retention, selectors, services
-from .forms import ManageLinkRequestForm, RegistrationForm
 from .models import RegistrationSettings
+from .privacy import retention
+from .signup import abuse, feeds, selectors, services
+from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
 # The outcome of the last registration, kept in the session so the URL of the
 # "check your email" page carries neither the address nor the status.

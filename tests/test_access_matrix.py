@@ -25,8 +25,8 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Session
-from registrations import feeds, services
 from registrations.models import RegistrationSettings
+from registrations.signup import feeds, services
 from tests import factories
 
 # Whole includes left out of the matrix, with the reason. Anything else routed is the project's.
@@ -483,8 +483,9 @@ def test_join_link_reaches_only_the_confirmed_registrant(world, client):
 
 def _every_email_of(registration):
     """Each email kind as `registration` would receive it (subject, text, HTML and .ics in one)."""
-    from registrations import emails, mailings
+    from registrations.mailings import services as mailings
     from registrations.models import Mailing, OutboxEmail
+    from registrations.signup import emails
 
     event = registration.event
     context = {
@@ -538,7 +539,7 @@ def test_the_email_checks_can_fail(world):
 
 @pytest.mark.django_db
 def test_invitation_email_holds_only_the_invitation(world):
-    from registrations import emails
+    from registrations.signup import emails
 
     invitation = factories.InvitationFactory(event=world.webinar, name="Invited Person")
     rendered = "\n".join(str(part) for part in emails.render_invitation_email(invitation=invitation).values())

@@ -29,3 +29,15 @@ def test_ruff_is_clean(args):
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_imports_point_one_way_without_circles():
+    """The contracts in pyproject.toml: apps and registrations' parts in layers, no circles inside a part."""
+    found = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
+        "lint-imports"
+    )
+    if found is None:
+        pytest.fail("import-linter is not installed: pip install -e '.[test]'")
+    result = subprocess.run([found, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -5,8 +5,8 @@ descriptions) is escaped on every page and in every email that shows it: markup 
 import pytest
 from django.urls import reverse
 
-from registrations import emails, services
 from registrations.models import OutboxEmail, Registration, RegistrationSettings
+from registrations.signup import emails, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

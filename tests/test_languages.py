@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from registrations.emails import render_email
 from registrations.models import OutboxEmail, Registration
+from registrations.signup.emails import render_email
 from tests import factories
 
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"

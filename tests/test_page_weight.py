@@ -89,7 +89,9 @@ def big_series():
         title="Webinars for public buyers", slug="big-series", description=long_text(2)
     )
     topics = [factories.TopicFactory(name=name) for name in ("Forced labour", "Due diligence", "Remedy")]
-    first = dt.datetime.now(LONDON).replace(hour=10, minute=0, second=0, microsecond=0)
+    # Webinar 48, the first upcoming one, is tomorrow: today's would be past from 11:00 on.
+    tomorrow = dt.datetime.now(LONDON) + dt.timedelta(days=1)
+    first = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
     for number in range(60):
         start = first + dt.timedelta(weeks=number - 48)
         factories.WebinarFactory(

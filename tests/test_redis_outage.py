@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import delivery
 from registrations.models import OutboxEmail, Registration
+from registrations.outbox import delivery
 from tests import factories, services
 from tests.service_fixtures import missing_service, publishing_to
 

@@ -17,8 +17,9 @@ from django.utils.text import slugify
 from django.views.defaults import server_error
 
 from events.models import Event
-from registrations import emails, mailings
+from registrations.mailings import services as mailings
 from registrations.models import Invitation, Mailing, OutboxEmail, Registration
+from registrations.signup import emails
 from tests import checkers, pages
 from tests.service_fixtures import missing_service
 

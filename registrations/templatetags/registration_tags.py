@@ -5,8 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from events import page_cache
-from registrations import selectors
-from registrations.registered_events import registered_event_ids
+from registrations.signup import selectors
+from registrations.signup.registered_events import registered_event_ids
 
 BOX_TEMPLATE = "registrations/includes/registration_box.html"
 

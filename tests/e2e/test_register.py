@@ -1,7 +1,7 @@
 import pytest
 
-from registrations import emails
 from registrations.models import OutboxEmail, Registration
+from registrations.signup import emails
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from events.models import Event, EventPartner, Session, SessionSpeaker
 from events.services import clone_event, shift_local_time
 from registrations.models import Registration, RegistrationSettings
-from registrations.services import clone_event_with_settings
+from registrations.signup.services import clone_event_with_settings
 from tests import factories
 from tests.factories import BRUSSELS
 

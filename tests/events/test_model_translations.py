@@ -10,7 +10,7 @@ from events.demo import load_demo
 from events.models import Event, Session, WebinarSeries
 from events.services import clone_event
 from ewevents import celery_app
-from registrations import services
+from registrations.signup import services
 from tests import factories
 from tests.events.test_admin import change_url, form_data
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from events.models import Session
-from registrations import services
+from registrations.signup import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

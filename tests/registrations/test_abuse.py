@@ -8,8 +8,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 
-from registrations import abuse, emails, services
 from registrations.models import Registration
+from registrations.signup import abuse, emails, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,15 @@ from django.contrib import admin
 from django.urls import reverse
 
 from events.models import Event
-from registrations.event_admin import EventAdmin
-from registrations.exports import registrations_csv
+from registrations.admin.events import EventAdmin
+from registrations.eventday.exports import registrations_csv
 from registrations.models import OutboxEmail, Registration, RegistrationSettings
-from registrations.services import cancel_registration, register, reject_registration, resend_confirmation
+from registrations.signup.services import (
+    cancel_registration,
+    register,
+    reject_registration,
+    resend_confirmation,
+)
 from tests import factories
 from tests.events.test_admin import change_url, form_data, inline_prefixes
 

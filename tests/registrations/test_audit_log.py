@@ -5,8 +5,9 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from registrations import audit, services
 from registrations.models import Invitation, Registration, RegistrationSettings
+from registrations.privacy import audit
+from registrations.signup import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

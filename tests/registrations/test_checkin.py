@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import checkin, services
-from registrations.delivery import build_message
+from registrations import door_code
+from registrations.eventday import checkin
 from registrations.models import OutboxEmail, Registration
+from registrations.outbox.delivery import build_message
+from registrations.signup import emails
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -319,7 +321,7 @@ def _site_url(settings):
 
 
 def outbox_row(registration, kind):
-    services.queue_email(registration=registration, kind=kind)
+    emails.queue_registration_email(registration=registration, kind=kind)
     return OutboxEmail.objects.filter(registration=registration, kind=kind).latest("pk")
 
 
@@ -342,10 +344,10 @@ def test_confirmation_email_carries_the_code_as_an_inline_qr_png(
 
     [image] = inline_images(message)
     content_id = image["Content-ID"]
-    assert content_id == f"<{checkin.CHECKIN_QR_CID}>"
+    assert content_id == f"<{door_code.CHECKIN_QR_CID}>"
     assert image.get_content_type() == "image/png"
     assert image.get_payload(decode=True).startswith(PNG_SIGNATURE)
-    assert image.get_payload(decode=True) == checkin.checkin_qr_png(registration.manage_token)
+    assert image.get_payload(decode=True) == door_code.checkin_qr_png(registration.manage_token)
     assert f'src="cid:{content_id.strip("<>")}"' in row.body_html
     assert f"<code>{registration.manage_token}</code>" in row.body_html
     assert f"shows it as a QR code):\n{registration.manage_token}\n" in row.body_text

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from events.models import Session
 from registrations.models import OutboxEmail, Registration, RegistrationSettings
-from registrations.services import cancel_registration, register
+from registrations.signup.services import cancel_registration, register
 from tests import factories
 
 GUESTS = 40

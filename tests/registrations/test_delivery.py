@@ -4,10 +4,12 @@ import pytest
 from django.utils import timezone
 
 from ewevents import celery_app
-from registrations import delivery, services, tasks
-from registrations.delivery import TransientEmailError, send_outbox_email
 from registrations.models import OutboxEmail
-from registrations.tasks import task_requeue_pending_emails, task_send_email
+from registrations.outbox import delivery
+from registrations.outbox import services as outbox_services
+from registrations.outbox.delivery import TransientEmailError, send_outbox_email
+from registrations.outbox.tasks import task_requeue_pending_emails, task_send_email
+from registrations.signup import services
 from tests import factories
 from tests.services import free_port
 
@@ -52,7 +54,7 @@ def test_registering_writes_one_row_and_sends_one_message(mailoutbox, django_cap
 
     row = OutboxEmail.objects.get()
     # One send queued after the commit (the others renew cached page versions).
-    assert len([c for c in callbacks if "_queue_outbox" in getattr(c, "__qualname__", "")]) == 1
+    assert len([c for c in callbacks if "queue_email" in getattr(c, "__qualname__", "")]) == 1
     assert (row.registration, row.kind, row.status, row.attempts) == (
         registration,
         OutboxEmail.Kind.REGISTERED,
@@ -149,7 +151,7 @@ def test_broker_outage_is_logged_and_swallowed(monkeypatch, caplog):
 
     monkeypatch.setattr(task_send_email, "apply_async", broker_down)
 
-    assert tasks.queue_send_email(outbox_id=42) is False
+    assert outbox_services.queue_delivery(outbox_id=42, queue="email") is False
     assert "Could not queue outbox email 42 (ConnectionRefusedError)" in caplog.text
 
 

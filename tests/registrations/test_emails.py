@@ -4,8 +4,8 @@ import icalendar
 import pytest
 from django.urls import reverse
 
-from registrations.emails import render_email
 from registrations.models import OutboxEmail, Registration
+from registrations.signup.emails import render_email
 from tests import factories
 
 pytestmark = pytest.mark.django_db

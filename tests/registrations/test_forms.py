@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from registrations.forms import RegistrationForm
 from registrations.models import Registration, RegistrationSettings
+from registrations.signup.forms import RegistrationForm
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,10 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from registrations import delivery, services
 from registrations.models import Invitation, OutboxEmail, Registration, RegistrationSettings
+from registrations.outbox import delivery
+from registrations.signup import emails, services
+from registrations.signup import guest_list as guest_lists
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +88,7 @@ def test_import_creates_skips_duplicates_and_reports_bad_lines(event):
         "Dee Ray, dee@example.com \n"
     )
 
-    created, skipped, errors = services.import_guest_list(event=event, rows=rows_of(text))
+    created, skipped, errors = guest_lists.import_guest_list(event=event, rows=rows_of(text))
 
     assert [(invitation.name, invitation.email) for invitation in created] == [
         ("Ana Pérez", "ana@example.com"),
@@ -106,7 +108,7 @@ def test_import_creates_skips_duplicates_and_reports_bad_lines(event):
 
 
 def test_import_sends_nothing_and_each_invitation_gets_its_own_token(event):
-    created, _, _ = services.import_guest_list(
+    created, _, _ = guest_lists.import_guest_list(
         event=event, rows=rows_of("name,email\nAna,ana@example.com\nBo,bo@example.com\n")
     )
 
@@ -119,7 +121,7 @@ def test_import_sends_nothing_and_each_invitation_gets_its_own_token(event):
 def test_the_same_address_may_be_invited_to_another_event(event):
     other = factories.InvitationFactory(email="ana@example.com")
 
-    created, skipped, errors = services.import_guest_list(
+    created, skipped, errors = guest_lists.import_guest_list(
         event=event, rows=rows_of("name,email\nAna,ana@example.com\n")
     )
 
@@ -138,9 +140,9 @@ def test_sending_twice_queues_one_email_per_invitation_with_its_personal_link(
     bo = factories.InvitationFactory(event=event, name="Bo", email="bo@example.com")
 
     with django_capture_on_commit_callbacks() as first:
-        sent = services.send_invitations(invitations=Invitation.objects.filter(event=event))
+        sent = guest_lists.send_invitations(invitations=Invitation.objects.filter(event=event))
     with django_capture_on_commit_callbacks() as second:
-        sent_again = services.send_invitations(invitations=Invitation.objects.filter(event=event))
+        sent_again = guest_lists.send_invitations(invitations=Invitation.objects.filter(event=event))
 
     assert (sent, sent_again) == ([ana, bo], [])
     assert (len(first), len(second)) == (2, 0)
@@ -170,7 +172,7 @@ def test_personal_link_is_absolute_with_the_token_as_query():
     assert personal_link(invitation) == (
         f"{SITE_URL}/events/forum-2030/register/?invitation={invitation.token}"
     )
-    assert services.emails.invitation_url(invitation) == personal_link(invitation)
+    assert emails.invitation_url(invitation) == personal_link(invitation)
 
 
 def test_every_outbox_kind_has_a_rendering():
@@ -360,7 +362,7 @@ def test_changelist_links_to_the_import_and_shows_email_and_registration_status(
     ana = factories.InvitationFactory(event=event, name="Ana", email="ana@example.com")
     factories.InvitationFactory(event=event, name="Bo", email="bo@example.com")
     factories.InvitationFactory(name="Cy at another event")
-    services.send_invitations(invitations=[ana])
+    guest_lists.send_invitations(invitations=[ana])
     services.register(
         event=event, data={"name": "Ana", "email": "x@example.com", "invitation_token": ana.token}
     )
@@ -383,7 +385,7 @@ def test_changelist_links_to_the_import_and_shows_email_and_registration_status(
 def test_send_action_queues_each_invitation_once(admin_client, event):
     ana = factories.InvitationFactory(event=event, email="ana@example.com")
     bo = factories.InvitationFactory(event=event, email="bo@example.com")
-    services.send_invitations(invitations=[ana])
+    guest_lists.send_invitations(invitations=[ana])
 
     response = admin_client.post(
         reverse(CHANGELIST),
@@ -400,7 +402,7 @@ def test_send_action_queues_each_invitation_once(admin_client, event):
 
 def test_admin_pages_render_and_a_sent_invitations_address_is_fixed(admin_client, event):
     invitation = factories.InvitationFactory(event=event, email="ana@example.com")
-    services.send_invitations(invitations=[invitation])
+    guest_lists.send_invitations(invitations=[invitation])
 
     import_page = admin_client.get(reverse(IMPORT_URL))
     add_page = admin_client.get(reverse("admin:registrations_invitation_add"))

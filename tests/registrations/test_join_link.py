@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from registrations.emails import render_email, render_invitation_email
 from registrations.models import OutboxEmail, Registration
+from registrations.signup.emails import render_email, render_invitation_email
 from tests import factories
 from tests.registrations.test_emails import STATUS_OF_KIND
 

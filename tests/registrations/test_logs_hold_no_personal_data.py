@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from registrations import services
 from registrations.models import Registration
+from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
 

@@ -11,9 +11,9 @@ import pytest
 from django.urls import resolve
 from django.utils import timezone
 
-from registrations import services
 from registrations.models import OutboxEmail
-from registrations.tasks import task_requeue_pending_emails, task_send_email
+from registrations.outbox.tasks import task_requeue_pending_emails, task_send_email
+from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
 from tests.services import free_port

@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.models import Session
-from registrations import mailings, tasks
-from registrations.mailings import MailingError
+from registrations.mailings import services as mailings
+from registrations.mailings import tasks
+from registrations.mailings.services import MailingError
 from registrations.models import Mailing, OutboxEmail, Registration
+from registrations.outbox import services as outbox_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -270,7 +272,7 @@ def test_a_mailing_without_recipients_is_refused(people, staff_user, django_capt
 def test_sends_are_spread_at_the_configured_rate(people, staff_user, settings, monkeypatch):
     settings.MAILING_RATE_PER_MINUTE = 3
     queued = []
-    monkeypatch.setattr(tasks, "queue_send_email_later", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(outbox_services, "queue_delivery", lambda **kwargs: queued.append(kwargs))
     mailing = make_mailing(people.event)
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
 
@@ -419,7 +421,7 @@ def test_two_concurrent_starts_send_one_set_of_rows(crowd, mailoutbox):
 
 
 def test_the_task_run_twice_concurrently_writes_one_row_per_person(crowd, mailoutbox, monkeypatch):
-    monkeypatch.setattr(tasks, "queue_send_mailing", lambda **kwargs: None)
+    monkeypatch.setattr(mailings, "queue_send_mailing", lambda **kwargs: None)
     mailing = make_mailing(crowd.event)
     mailings.start_mailing(mailing=mailing, user=crowd.staff)
 

@@ -6,8 +6,8 @@ import icalendar
 import pytest
 from django.urls import reverse
 
-from registrations.feeds import calendar_feed_for, reset_calendar_feed
 from registrations.models import CalendarFeedToken, Registration
+from registrations.signup.feeds import calendar_feed_for, reset_calendar_feed
 from tests import factories
 
 pytestmark = pytest.mark.django_db

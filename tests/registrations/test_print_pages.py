@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from registrations import reports
+from registrations.eventday import reports
 from registrations.models import Registration
 from tests import factories
 

@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from events.models import Session
 from ewevents import celery_app
-from registrations import audit, checkin, reports, retention, services
+from registrations.eventday import checkin, reports
 from registrations.models import Invitation, OutboxEmail, Registration, RegistrationSettings
+from registrations.privacy import audit, retention
+from registrations.signup import guest_list, services
+from registrations.signup.registered_events import registered_event_ids
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +102,7 @@ def past_event():
     _register(event, registered_at, name="Cy Third", email="cy@example.com")
     checkin.check_in(registration=ana, by=None)
     invitation = factories.InvitationFactory(event=event, name="Dee Invitee", email="dee.invitee@example.com")
-    services.send_invitations(invitations=[invitation])
+    guest_list.send_invitations(invitations=[invitation])
     return event
 
 
@@ -172,6 +175,17 @@ def test_anonymising_again_changes_nothing(past_event, settings):
         list(Registration.objects.filter(event=past_event).values_list("pk", "anonymised_at", "manage_token"))
         == first
     )
+
+
+def test_an_anonymised_registration_leaves_its_accounts_list_of_events(past_event, settings):
+    settings.REGISTRATION_RETENTION_DAYS = 180
+    user = factories.UserFactory()
+    Registration.objects.filter(event=past_event, name=ANA["name"]).update(user=user)
+    assert past_event.pk in registered_event_ids(user)  # now cached for the account
+
+    retention.anonymise_expired()
+
+    assert past_event.pk not in registered_event_ids(user)
 
 
 def test_within_the_retention_period_nothing_is_anonymised(past_event, settings):

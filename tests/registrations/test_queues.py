@@ -10,9 +10,10 @@ import email.policy
 import pytest
 from django.utils import timezone
 
-from registrations import mailings, services
+from registrations.mailings import services as mailings
 from registrations.models import Mailing, OutboxEmail
-from registrations.tasks import task_requeue_pending_emails
+from registrations.outbox.tasks import task_requeue_pending_emails
+from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations.followups import notify_recording_available, record_attendance
+from registrations.mailings.followups import notify_recording_available, record_attendance
 from registrations.models import OutboxEmail, Registration
 from tests import factories
 

@@ -9,9 +9,9 @@ from django.db import connection
 
 from events.models import Event
 from ewevents import celery_app
+from registrations.mailings.reminders import queue_due_reminders
+from registrations.mailings.tasks import task_queue_due_reminders
 from registrations.models import OutboxEmail, Registration
-from registrations.reminders import queue_due_reminders
-from registrations.tasks import task_queue_due_reminders
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_only_confirmed_registrants_are_reminded(webinar, status):
 
 
 def test_a_registrant_who_cancels_gets_no_further_reminder(webinar):
-    from registrations import services
+    from registrations.signup import services
 
     registration = services.register(event=webinar, data={"name": "Ana", "email": "ana@example.com"})
     queue_due_reminders(now=before(24 * 60))
@@ -132,7 +132,8 @@ def test_a_registrant_who_cancels_gets_no_further_reminder(webinar):
 
 
 def test_a_reminder_queued_before_a_cancellation_is_withdrawn_not_sent(webinar, mailoutbox):
-    from registrations import delivery, services
+    from registrations.outbox import delivery
+    from registrations.signup import services
 
     registration = services.register(event=webinar, data={"name": "Ana", "email": "ana@example.com"})
     queue_due_reminders(now=before(60))

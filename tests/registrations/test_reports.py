@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from events.models import Session
-from registrations import reports
-from registrations.exports import registrations_excel_csv, table_csv
+from registrations.eventday import reports
+from registrations.eventday.exports import registrations_excel_csv, table_csv
 from registrations.models import Registration
 from tests import factories
 from tests.factories import BRUSSELS
@@ -328,7 +328,7 @@ def test_excel_export_starts_with_a_byte_order_mark_and_separates_with_semicolon
 
 
 def test_excel_export_has_the_same_rows_as_the_csv_export(conference):
-    from registrations.exports import registrations_csv
+    from registrations.eventday.exports import registrations_csv
 
     queryset = conference.event.registrations.all()
     excel = list(

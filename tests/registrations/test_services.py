@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from registrations import services
 from registrations.models import OutboxEmail, Registration, RegistrationSettings
-from registrations.services import (
+from registrations.signup import services
+from registrations.signup.services import (
     AlreadyRegistered,
     InvalidInvitationCode,
     InvalidTransition,
@@ -78,7 +78,7 @@ def test_registration_is_not_stored_when_its_email_cannot_be_queued(event, monke
     def fail(**kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services, "_queue_outbox", fail)
+    monkeypatch.setattr(services.emails, "queue_registration_email", fail)
 
     with pytest.raises(RuntimeError):
         register(event=event, data=data("ana@example.com"), now=NOW)
@@ -435,7 +435,7 @@ def test_private_link_tokens_carry_256_random_bits(make_token):
 def test_the_email_is_rendered_before_the_event_is_locked(event, monkeypatch):
     from django.db import connection
 
-    from registrations import emails
+    from registrations.signup import emails
 
     steps = []
     render = emails.render_email

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import Session
-from registrations import retention, selectors
 from registrations.models import Registration, RegistrationSettings
-from registrations.services import (
+from registrations.privacy import retention
+from registrations.signup import selectors
+from registrations.signup.services import (
     SessionFull,
     approve_registration,
     cancel_registration,

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from registrations import services as registration_services
 from registrations.models import OutboxEmail
+from registrations.signup import services as registration_services
 from tests import factories, services
 from tests.service_fixtures import publishing_to
 

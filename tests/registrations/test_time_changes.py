@@ -7,8 +7,8 @@ import pytest
 from django.contrib import admin
 
 from events.models import Event, Session
-from registrations import event_admin
-from registrations.followups import notify_time_change
+from registrations.admin import events as event_admin
+from registrations.mailings.followups import notify_time_change
 from registrations.models import OutboxEmail, Registration
 from tests import factories
 from tests.events.test_admin import change_url, form_data

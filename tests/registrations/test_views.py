@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import emails, services
 from registrations.models import CalendarFeedToken, OutboxEmail, Registration, RegistrationSettings
+from registrations.signup import emails, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from registrations import services
 from registrations.models import OutboxEmail
-from registrations.tasks import task_requeue_pending_emails
+from registrations.outbox.tasks import task_requeue_pending_emails
+from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
 
@@ -94,7 +94,7 @@ def test_a_worker_killed_after_the_server_accepted_sends_a_second_copy_with_the_
 
 
 def test_a_claimed_row_is_not_sent_by_a_second_task_while_the_lease_lasts(mailoutbox):
-    from registrations import delivery
+    from registrations.outbox import delivery
 
     registration = register_guest()
     row = registration.emails.get()

@@ -11,10 +11,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from events.models import Event, Session
-
-from .emails import times_for
-from .models import OutboxEmail, Registration
-from .services import queue_email
+from registrations.models import OutboxEmail, Registration
+from registrations.signup.emails import queue_registration_email, times_for
 
 
 def _viewer(registration):
@@ -61,7 +59,7 @@ def notify_time_change(*, instance, old_start, old_end):
             "old_times": times_for(registration=registration, start=old_start, end=old_end),
             "new_times": times_for(registration=registration, start=instance.start, end=instance.end),
         }
-        queue_email(
+        queue_registration_email(
             registration=registration,
             kind=OutboxEmail.Kind.TIME_CHANGED,
             dedupe_key=key,
@@ -104,7 +102,7 @@ def notify_recording_available(*, event):
         if keys[registration.pk] in told:
             continue
         attended = registration.attended_at is not None if attendance_recorded else None
-        queue_email(
+        queue_registration_email(
             registration=registration,
             kind=OutboxEmail.Kind.RECORDING_AVAILABLE,
             dedupe_key=keys[registration.pk],

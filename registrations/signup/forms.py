@@ -1,6 +1,6 @@
 """The registration form: the same class registers and, bound to a registration, edits it.
 
-It validates and lays out; registrations.services writes. Never call save().
+It validates and lays out; signup.services writes. Never call save().
 """
 
 from crispy_forms.helper import FormHelper
@@ -14,9 +14,9 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import LANGUAGE_NAMES, known_time_zones
+from registrations.models import OPTIONAL_FIELDS, FieldState, Registration
 
 from . import abuse, selectors
-from .models import OPTIONAL_FIELDS, FieldState, Registration
 
 NO_INTERPRETATION = "none"
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
@@ -258,7 +258,7 @@ class RegistrationForm(forms.ModelForm):
         return self.cleaned_data.get("interpretation_language") or ""
 
     def save(self, commit=True):
-        raise NotImplementedError("Registrations are written by registrations.services.")
+        raise NotImplementedError("Registrations are written by registrations.signup.services.")
 
 
 class ManageLinkRequestForm(forms.Form):
@@ -276,7 +276,7 @@ class ManageLinkRequestForm(forms.Form):
 
 
 class PersonalDataExportForm(forms.Form):
-    """Staff: the address whose data to export (registrations.personal_data)."""
+    """Staff: the address whose data to export (registrations.privacy.personal_data)."""
 
     email = forms.EmailField(
         label=_("Email address"),

@@ -23,18 +23,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from events.access import Audience, audience_of
+from ewevents.celery import enqueue
+from registrations.models import Mailing, OutboxEmail, Registration
+from registrations.outbox import rendering, routing
+from registrations.outbox import services as outbox
+from registrations.signup.emails import manage_url
 
-from . import tasks
-from .emails import manage_url
-from .models import Mailing, OutboxEmail, Registration
-
-TEMPLATE_DIR = "registrations/email"
+SEND_MAILING_TASK = "registrations.send_mailing"
 PLACEHOLDERS = ("name", "manage_link", "practical_information", "event")
 _PLACEHOLDER = re.compile(r"\{\{\s*(" + "|".join(PLACEHOLDERS) + r")\s*\}\}")
 # Registrations said to want interpretation: a language chosen, not "I don't need it".
@@ -256,18 +256,14 @@ class PreparedMailing:
                     "body_html": mark_safe(markdown_to_html(body_text)),  # noqa: S308 - sanitised by nh3
                     "manage_url": self.tokens["manage_link"],
                 }
-                self._by_language[language] = (
-                    render_to_string(f"{TEMPLATE_DIR}/mailing_subject.txt", context),
-                    render_to_string(f"{TEMPLATE_DIR}/mailing_message.txt", context),
-                    render_to_string(f"{TEMPLATE_DIR}/mailing_message.html", context),
-                    self.event.title,
-                )
+                self._by_language[language] = (rendering.render("mailing", context), self.event.title)
         return self._by_language[language]
 
     def render(self, registration):
         """Return subject, body_text, body_html and ics (always "") for `registration`."""
         language = registration.language or settings.LANGUAGE_CODE
-        subject, body_text, body_html, event_title = self._wrapped(language)
+        wrapped, event_title = self._wrapped(language)
+        subject, body_text, body_html = wrapped["subject"], wrapped["body_text"], wrapped["body_html"]
         values = {
             "name": registration.name,
             "manage_link": manage_url(registration),
@@ -278,12 +274,9 @@ class PreparedMailing:
             subject = subject.replace(token, value)
             body_text = body_text.replace(token, value)
             body_html = body_html.replace(token, html.escape(value))
-        return {
-            "subject": " ".join(subject.split()),
-            "body_text": body_text.strip() + "\n",
-            "body_html": body_html,
-            "ics": "",
-        }
+        return rendering.content(
+            subject=" ".join(subject.split()), body_text=body_text.strip() + "\n", body_html=body_html
+        )
 
 
 def render_mailing(*, mailing, registration):
@@ -360,15 +353,13 @@ def send_test_mailing(*, mailing, user, registration=None):
         )
     rendered = render_mailing(mailing=mailing, registration=registration)
     rendered["subject"] = _("[Test] %(subject)s") % {"subject": rendered["subject"]}
-    row = OutboxEmail.objects.create(
-        mailing=mailing,
+    return outbox.queue_email(
+        to=user.email,
         kind=OutboxEmail.Kind.MAILING,
-        to_email=user.email,
         language=registration.language or settings.LANGUAGE_CODE,
-        **rendered,
+        content=rendered,
+        mailing=mailing,
     )
-    transaction.on_commit(lambda: tasks.queue_send_email(outbox_id=row.pk, queue=settings.MAILINGS_QUEUE))
-    return row
 
 
 def _flip(mailing, *, from_status, to_status, **fields):
@@ -403,7 +394,7 @@ def start_mailing(*, mailing, user):
     if not moved:
         raise MailingError(_("This mailing was already sent or is being sent."))
     mailing_id = mailing.pk
-    transaction.on_commit(lambda: tasks.queue_send_mailing(mailing_id=mailing_id))
+    transaction.on_commit(lambda: queue_send_mailing(mailing_id=mailing_id))
     mailing.refresh_from_db()
     return mailing
 
@@ -431,42 +422,34 @@ def send_to_new_audience(*, mailing, user, since=None):
     if not moved:
         raise MailingError(_("This mailing is not sent yet or is being sent."))
     mailing_id = mailing.pk
-    transaction.on_commit(lambda: tasks.queue_send_mailing(mailing_id=mailing_id))
+    transaction.on_commit(lambda: queue_send_mailing(mailing_id=mailing_id))
     mailing.refresh_from_db()
     return count
 
 
-@transaction.atomic
 def resend_failed(*, mailing):
     """Queue again the mailing's recipient rows whose sending failed; return how many.
 
-    Side effects: sets those rows back to pending with no attempts and no error (a
-    conditional update: rows sent meanwhile are untouched); once the transaction commits,
-    queues their delivery at MAILING_RATE_PER_MINUTE. Sent rows are never touched, so
-    nobody gets the mailing twice.
+    Side effects: those of registrations.outbox.services.requeue_failed: failed rows go
+    back to pending and are queued at MAILING_RATE_PER_MINUTE. Sent rows are never
+    touched, so nobody gets the mailing twice.
     """
-    failed = recipient_rows(mailing).filter(status=OutboxEmail.Status.FAILED)
-    ids = list(failed.select_for_update().values_list("pk", flat=True))
-    OutboxEmail.objects.filter(pk__in=ids, status=OutboxEmail.Status.FAILED).update(
-        status=OutboxEmail.Status.PENDING, attempts=0, last_error=""
+    return outbox.requeue_failed(recipient_rows(mailing))
+
+
+def queue_send_mailing(*, mailing_id):
+    """Queue the task that writes the mailing's rows (deliver_mailing); False if the broker is down.
+
+    Called from transaction.on_commit; the mailing stays "sending" and task_resume_mailings
+    queues it again later.
+    """
+    return enqueue(
+        SEND_MAILING_TASK,
+        kwargs={"mailing_id": mailing_id},
+        queue=routing.mailing_queue(),
+        what=f"mailing {mailing_id}",
+        fallback="it is resumed later.",
     )
-    transaction.on_commit(lambda: _queue_spread(ids))
-    return len(ids)
-
-
-def _queue_spread(ids):
-    """Queue delivery of the rows `ids` spread out to MAILING_RATE_PER_MINUTE (0: all at once).
-
-    Each row's turn is also written to it (send_after), so the outbox sweep doesn't
-    send it early and break the rate.
-    """
-    rate = getattr(settings, "MAILING_RATE_PER_MINUTE", 0)
-    countdowns = {outbox_id: int(index * 60 / rate) if rate > 0 else 0 for index, outbox_id in enumerate(ids)}
-    now = timezone.now()
-    rows = [OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=s)) for pk, s in countdowns.items()]
-    OutboxEmail.objects.bulk_update(rows, ["send_after"], batch_size=1000)
-    for outbox_id, countdown in countdowns.items():
-        tasks.queue_send_email_later(outbox_id=outbox_id, countdown=countdown, queue=settings.MAILINGS_QUEUE)
 
 
 def deliver_mailing(*, mailing_id, now=None):
@@ -486,39 +469,21 @@ def deliver_mailing(*, mailing_id, now=None):
         return 0
     now = now or timezone.now()
     prepared = PreparedMailing(mailing)
-    keys = []
-    batch = []
-
-    def flush():
-        OutboxEmail.objects.bulk_create(batch, ignore_conflicts=True)
-        batch.clear()
-
-    for registration in new_audience(mailing, since=mailing.new_since).iterator(chunk_size=INSERT_BATCH):
-        key = f"mailing:{mailing.pk}:{registration.pk}"
-        keys.append(key)
-        batch.append(
-            OutboxEmail(
-                mailing=mailing,
-                registration=registration,
-                to_email=registration.email,
-                kind=OutboxEmail.Kind.MAILING,
-                language=registration.language or settings.LANGUAGE_CODE,
-                dedupe_key=key,
-                **prepared.render(registration),
-            )
+    rows = (
+        OutboxEmail(
+            mailing=mailing,
+            registration=registration,
+            to_email=registration.email,
+            kind=OutboxEmail.Kind.MAILING,
+            language=registration.language or settings.LANGUAGE_CODE,
+            dedupe_key=f"mailing:{mailing.pk}:{registration.pk}",
+            **prepared.render(registration),
         )
-        if len(batch) >= INSERT_BATCH:
-            flush()
-    flush()
-    ids = []
-    for start in range(0, len(keys), INSERT_BATCH):
-        ids += OutboxEmail.objects.filter(
-            dedupe_key__in=keys[start : start + INSERT_BATCH], status=OutboxEmail.Status.PENDING
-        ).values_list("pk", flat=True)
-    ids.sort()
+        for registration in new_audience(mailing, since=mailing.new_since).iterator(chunk_size=INSERT_BATCH)
+    )
+    ids = outbox.queue_emails(rows, rate_per_minute=settings.MAILING_RATE_PER_MINUTE)
     _flip(mailing, from_status=Mailing.Status.SENDING, to_status=Mailing.Status.SENT)
     Mailing.objects.filter(pk=mailing.pk, sent_at__isnull=True).update(sent_at=now)
-    _queue_spread(ids)
     return len(ids)
 
 

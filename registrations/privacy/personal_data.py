@@ -18,8 +18,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from events.models import Membership
-
-from .models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration
+from registrations.models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration
 
 _REGISTRATION_FIELDS = (
     "id",

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from events.calendar import entries_calendar, event_entry, session_entry
 from events.models import Event, Session, SessionSpeaker
+from registrations.models import CalendarFeedToken, Registration, new_manage_token
 
 from . import selectors
-from .models import CalendarFeedToken, Registration, new_manage_token
 
 
 def calendar_feed_for(user):

@@ -1,33 +1,20 @@
-"""Checking people in at the door: the writes, the reads of the check-in page, and the QR code.
+"""Checking people in at the door: the writes and the reads of the check-in page.
 
-The code a registrant shows at the door is their registration's manage token: the
-confirmation emails print it and carry it as a QR code (see CHECKIN_CODE_KINDS).
+The code a registrant shows at the door, and its QR image, are registrations.door_code's.
 """
 
-import io
 import logging
 from typing import NamedTuple
 
-import segno
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import OutboxEmail, Registration
+from registrations.models import Registration
 
 logger = logging.getLogger(__name__)
-
-# The emails that tell someone they hold a place carry their check-in code, while
-# the registration is confirmed and the event has a door (not a webinar).
-CHECKIN_CODE_KINDS = {
-    OutboxEmail.Kind.REGISTERED,
-    OutboxEmail.Kind.APPROVED,
-    OutboxEmail.Kind.PROMOTED,
-}
-# The Content-ID of the QR code image; the HTML part refers to it as "cid:<this>".
-CHECKIN_QR_CID = "checkin-code@ewevents"
 
 # Shown on the check-in page: confirmed registrations can be checked in, waitlisted
 # ones are listed (greyed) so staff can tell someone at the door where they stand.
@@ -43,22 +30,6 @@ class CodeLookup(NamedTuple):
 
     registration: Registration | None
     error: str
-
-
-def carries_checkin_code(*, registration, kind):
-    """Return whether an email of `kind` about `registration` carries the check-in code."""
-    return (
-        kind in CHECKIN_CODE_KINDS
-        and registration.status == Registration.Status.CONFIRMED
-        and not registration.event.is_online
-    )
-
-
-def checkin_qr_png(code):
-    """The PNG bytes of a QR code holding `code`, sized to be scanned from a phone screen."""
-    buffer = io.BytesIO()
-    segno.make_qr(code, error="m").save(buffer, kind="png", scale=6, border=4)
-    return buffer.getvalue()
 
 
 @transaction.atomic

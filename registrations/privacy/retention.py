@@ -17,14 +17,14 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, CharField, F, Value, When
+from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from . import services
-from .models import Invitation, OutboxEmail, Registration, new_invitation_token, new_manage_token
+from registrations.models import Invitation, OutboxEmail, Registration, new_invitation_token, new_manage_token
+from registrations.outbox import services as outbox
+from registrations.signup import registered_events, services
 
-DEFAULT_RETENTION_DAYS = 180
 # Stored in place of the data; not translated, like the rest of a registration's answers.
 ANONYMISED_NAME = "Anonymised"
 ANONYMISED_DOMAIN = "anonymised.invalid"
@@ -56,13 +56,9 @@ class RetentionRun(NamedTuple):
     invitations: int
 
 
-def retention_days():
-    return getattr(settings, "REGISTRATION_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
-
-
 def retention_cutoff(now=None):
     """Events that ended before this instant are past the retention period; None when retention is off."""
-    days = retention_days()
+    days = settings.REGISTRATION_RETENTION_DAYS
     if not days:
         return None
     return (now or timezone.now()) - dt.timedelta(days=days)
@@ -70,22 +66,6 @@ def retention_cutoff(now=None):
 
 def _answer_kept_as_stated(text):
     return ANONYMISED_ANSWER if text.strip() else ""
-
-
-def _purge_outbox(rows):
-    """Remove recipient and content from outbox `rows`; withdraw the ones still pending."""
-    rows.update(
-        to_email="",
-        subject="",
-        body_text="",
-        body_html="",
-        ics="",
-        last_error="",
-        status=Case(
-            When(status=OutboxEmail.Status.PENDING, then=Value(OutboxEmail.Status.WITHDRAWN)),
-            default=F("status"),
-        ),
-    )
 
 
 def _scrub_history(model, pks):
@@ -100,6 +80,7 @@ def _scrub_history(model, pks):
 
 
 def _anonymise_registration_rows(registrations, *, now):
+    user_ids = {registration.user_id for registration in registrations if registration.user_id}
     for registration in registrations:
         registration.name = ANONYMISED_NAME
         registration.email = f"anonymised-{registration.pk}@{ANONYMISED_DOMAIN}"
@@ -112,8 +93,10 @@ def _anonymise_registration_rows(registrations, *, now):
         registration.manage_token = new_manage_token()
         registration.anonymised_at = registration.updated = now
     Registration.objects.bulk_update(registrations, _REGISTRATION_FIELDS)
+    # A bulk update sends no signal: the accounts' cached lists of their events are dropped here.
+    registered_events.forget_users(user_ids)
     pks = [registration.pk for registration in registrations]
-    _purge_outbox(OutboxEmail.objects.filter(registration__in=pks))
+    outbox.erase(OutboxEmail.objects.filter(registration__in=pks))
     _scrub_history(Registration, pks)
 
 
@@ -125,7 +108,7 @@ def _anonymise_invitation_rows(invitations, *, now):
         invitation.anonymised_at = now
     Invitation.objects.bulk_update(invitations, ["name", "email", "token", "anonymised_at"])
     pks = [invitation.pk for invitation in invitations]
-    _purge_outbox(OutboxEmail.objects.filter(invitation__in=pks))
+    outbox.erase(OutboxEmail.objects.filter(invitation__in=pks))
     _scrub_history(Invitation, pks)
 
 

@@ -6,9 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.models import Event
-
-from . import services
-from .models import OutboxEmail, Registration
+from registrations.models import OutboxEmail, Registration
+from registrations.signup.emails import queue_registration_email
 
 
 def reminder_dedupe_key(*, registration, offset, start):
@@ -77,7 +76,7 @@ def queue_due_reminders(*, now=None):
             continue
         # Its own transaction: one registrant's failure leaves the others' reminders written.
         with transaction.atomic():
-            services.queue_email(
+            queue_registration_email(
                 registration=registration,
                 kind=OutboxEmail.Kind.REMINDER,
                 dedupe_key=key,

@@ -1,4 +1,4 @@
-"""Staff write, preview, test and send mailings in the admin (registrations.mailings does the work).
+"""Staff write, preview, test and send mailings in the admin (registrations.mailings.services does the work).
 
 Every view here is wrapped by admin_site.admin_view (staff only) and checks the
 model permission; sending is a POST, and the service refuses a second start.
@@ -19,9 +19,8 @@ from django.utils.translation import ngettext
 
 from events.models import Event, Session
 from events.translation import in_every_language
-
-from . import mailings
-from .models import Mailing, OutboxEmail
+from registrations.mailings import services as mailings
+from registrations.models import Mailing, OutboxEmail
 
 RECIPIENTS_SHOWN = 500
 SEARCH_RESULTS = 20

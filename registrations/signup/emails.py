@@ -1,13 +1,13 @@
-"""Rendering the emails a registration owes, from templates, in the registrant's language.
+"""The emails a registration owes: their context, rendered in the registrant's language, and queued.
 
-Each kind of email is three templates in ``templates/registrations/email/``:
-``<kind>_subject.txt``, ``<kind>_message.txt`` and ``<kind>_message.html``.
+Each kind of email is three templates in ``templates/registrations/email/``, rendered by
+registrations.outbox.rendering; this module gathers what they show (sessions the
+registrant may see in full, times in their zones, the manage link, the door code, the .ics).
 """
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -16,11 +16,10 @@ from django.utils.http import urlencode
 from events.calendar import event_calendar
 from events.models import Session, SessionSpeaker
 from events.times import zoned_ranges
-
-from .checkin import CHECKIN_QR_CID, carries_checkin_code
-from .models import OutboxEmail, Registration
-
-TEMPLATE_DIR = "registrations/email"
+from registrations.door_code import CHECKIN_QR_CID, carries_checkin_code
+from registrations.models import OutboxEmail, Registration
+from registrations.outbox import rendering
+from registrations.outbox import services as outbox
 
 # Emails that tell someone they hold a place carry the programme as an .ics file.
 CALENDAR_KINDS = {
@@ -107,7 +106,7 @@ def times_for(*, registration, start, end):
 
 
 def render_email(*, registration, kind, context=None, sessions=None):
-    """Render the email of `kind` for `registration`; return subject, body_text, body_html and ics.
+    """Render the email of `kind` for `registration`; return its content (registrations.outbox.rendering).
 
     Rendered in the registrant's language; `context` adds template variables. `sessions`
     are the chosen sessions of a registration not saved yet (services.register renders
@@ -141,23 +140,14 @@ def render_email(*, registration, kind, context=None, sessions=None):
             # After the caller's context: only the rule above ever gives a join link.
             "join_url": join_url,
         }
-        subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
-        body_text = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.txt", context)
-        body_html = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.html", context)
         ics = ""
         if kind in CALENDAR_KINDS and registration.status == Registration.Status.CONFIRMED:
             ics = event_calendar(event, sessions, build_url=absolute_url, join_url=join_url).decode()
-    return {
-        # Headers must be one line, whatever the template's or the event title's whitespace.
-        "subject": " ".join(subject.split()),
-        "body_text": body_text.strip() + "\n",
-        "body_html": body_html,
-        "ics": ics,
-    }
+        return rendering.render(kind, context, ics=ics)
 
 
 def render_invitation_email(*, invitation):
-    """Render the "invitation" email with `invitation`'s personal link; return it as render_email does.
+    """Render the "invitation" email with `invitation`'s personal link; return its content.
 
     There is no registration yet, so it is rendered in the event's language and its
     times are in the event's zone only. It carries no .ics: the invitation holds no place.
@@ -174,12 +164,40 @@ def render_invitation_email(*, invitation):
             "event_url": absolute_url(event.get_absolute_url()),
             "event_times": [_when(zoned) for zoned in times],
         }
-        subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
-        body_text = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.txt", context)
-        body_html = render_to_string(f"{TEMPLATE_DIR}/{kind}_message.html", context)
-    return {
-        "subject": " ".join(subject.split()),
-        "body_text": body_text.strip() + "\n",
-        "body_html": body_html,
-        "ics": "",
-    }
+        return rendering.render(kind, context)
+
+
+def queue_registration_email(*, registration, kind, dedupe_key=None, context=None, content=None):
+    """Write one pending outbox row of `kind` to the registrant, in the caller's transaction; return it.
+
+    Rendered now (render_email) in the registrant's language, unless `content` was
+    rendered already; `context` adds template variables (say, the old time of a time
+    change). With a `dedupe_key` already taken, nothing is rendered or written.
+
+    Side effects: those of registrations.outbox.services.queue_email.
+    """
+    existing = outbox.find_queued(dedupe_key)
+    if existing is not None:
+        return existing
+    return outbox.queue_email(
+        to=registration.email,
+        kind=kind,
+        language=registration.language,
+        content=content or render_email(registration=registration, kind=kind, context=context),
+        dedupe_key=dedupe_key,
+        registration=registration,
+    )
+
+
+def queue_invitation_email(*, invitation):
+    """Write the "invitation" outbox row with `invitation`'s personal link; return it.
+
+    Side effects: those of registrations.outbox.services.queue_email.
+    """
+    return outbox.queue_email(
+        to=invitation.email,
+        kind=OutboxEmail.Kind.INVITATION,
+        language=invitation.event.language,
+        content=render_invitation_email(invitation=invitation),
+        invitation=invitation,
+    )

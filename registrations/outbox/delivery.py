@@ -26,12 +26,11 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .checkin import CHECKIN_CODE_KINDS, CHECKIN_QR_CID, checkin_qr_png
-from .models import OutboxEmail, Registration
+from registrations.door_code import CHECKIN_CODE_KINDS, CHECKIN_QR_CID, checkin_qr_png
+from registrations.models import Registration
 
-DEFAULT_MAX_ATTEMPTS = 5
-# How long a sender may hold a row: well past EMAIL_TIMEOUT's worst case for one message.
-DEFAULT_SEND_LEASE = dt.timedelta(minutes=5)
+from .models import OutboxEmail
+
 # A row never tried is re-queued this long after it was written (its task was lost).
 REQUEUE_AFTER = dt.timedelta(minutes=1)
 # A row tried and still pending belongs to its task's retries, which end well within
@@ -54,13 +53,9 @@ class TransientEmailError(Exception):
     """Sending failed in a way that may pass (network, SMTP server); the row stays pending."""
 
 
-def max_attempts():
-    return getattr(settings, "EMAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
-
-
 def send_lease():
-    seconds = getattr(settings, "EMAIL_SEND_LEASE_SECONDS", None)
-    return dt.timedelta(seconds=seconds) if seconds else DEFAULT_SEND_LEASE
+    """How long a sender may hold a row: well past EMAIL_TIMEOUT's worst case for one message."""
+    return dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
 
 
 def describe_error(exc):
@@ -95,7 +90,7 @@ def _checkin_qr_image(row):
 
     Regenerated from the registration's token at send time, so the row stores no image:
     only for the kinds that carry it, when the registration is still confirmed and the
-    HTML (rendered by emails.render_email) refers to it.
+    HTML refers to it (registrations.door_code).
     """
     if row.kind not in CHECKIN_CODE_KINDS or row.registration_id is None:
         return None
@@ -182,7 +177,7 @@ def send_outbox_email(*, outbox_id, now=None):
         row.refresh_from_db()
         return row
     attempts = row.attempts + 1
-    failed = attempts >= max_attempts()
+    failed = attempts >= settings.EMAIL_MAX_ATTEMPTS
     _release(
         row,
         attempts=F("attempts") + 1,

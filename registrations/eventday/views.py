@@ -15,10 +15,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Event
+from registrations.privacy import personal_data
+from registrations.signup.forms import PersonalDataExportForm
 
-from . import personal_data, reports
+from . import reports
 from .exports import registrations_csv, registrations_excel_csv, table_csv
-from .forms import PersonalDataExportForm
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ from django.utils.translation import ngettext
 
 from events import admin as events_admin
 from events.models import Event, Session
-
-from . import followups, reports, services
-from .models import Registration, RegistrationSettings
+from registrations.eventday import reports
+from registrations.mailings import followups
+from registrations.models import Registration, RegistrationSettings
+from registrations.signup import services
 
 
 class RegistrationSettingsInline(admin.StackedInline):

@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import LANGUAGE_NAMES, Session
-
-from .forms import NO_INTERPRETATION
-from .models import Registration
+from registrations.models import Registration
+from registrations.signup.forms import NO_INTERPRETATION
 
 
 @dataclass(frozen=True)

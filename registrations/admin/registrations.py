@@ -1,6 +1,6 @@
 """Staff see registrations, each event's registration settings and the outbox.
 
-Statuses change only through registrations.services, which keep places, the waiting
+Statuses change only through registrations.signup.services, which keep places, the waiting
 list and emails right; the admin offers actions that call them, never a status field.
 """
 
@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.translation import in_every_language
+from registrations.eventday.exports import registrations_csv
+from registrations.mailings import followups
+from registrations.models import OPTIONAL_FIELDS, OutboxEmail, Registration, RegistrationSettings
+from registrations.privacy import audit
+from registrations.signup import services
 
-from . import audit, followups, services
-from .admin_forms import CsvUploadForm
-from .exports import registrations_csv
-from .models import OPTIONAL_FIELDS, OutboxEmail, Registration, RegistrationSettings
+from .forms import CsvUploadForm
 
 
 @admin.register(RegistrationSettings)
@@ -147,7 +149,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     raw_id_fields = ["user"]
     # Status, event and sessions decide places: they change only through the actions
-    # below (registrations.services), never by editing the row.
+    # below (registrations.signup.services), never by editing the row.
     readonly_fields = [
         "event",
         "status",
@@ -188,7 +190,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     actions = ["approve", "reject", "cancel", "resend_confirmation", "export_csv"]
 
     def has_add_permission(self, request):
-        # A registration is made by registrations.services.register, which takes the place.
+        # A registration is made by registrations.signup.services.register, which takes the place.
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -365,6 +367,3 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     @admin.display(description=_("last error"))
     def error(self, obj):
         return Truncator(obj.last_error).chars(80)
-
-
-from . import event_admin, guest_list_admin, mailings_admin  # noqa: E402, F401 - each registers its admins

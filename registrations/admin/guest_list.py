@@ -11,10 +11,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import audit, services
-from .admin_forms import CsvUploadForm
-from .emails import invitation_url
-from .models import Invitation, OutboxEmail
+from registrations.models import Invitation, OutboxEmail
+from registrations.privacy import audit
+from registrations.signup import guest_list
+from registrations.signup.emails import invitation_url
+
+from .forms import CsvUploadForm
 
 GUEST_LIST_MAX_BYTES = 2 * 1024 * 1024
 
@@ -98,7 +100,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send invitation emails"))
     def send_invitation_emails(self, request, queryset):
-        sent = services.send_invitations(invitations=queryset)
+        sent = guest_list.send_invitations(invitations=queryset)
         audit.log_changes(
             user=request.user, objects=sent, message=_("Invitation email queued with the admin action.")
         )
@@ -123,7 +125,7 @@ class InvitationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = GuestListImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            created, skipped, errors = services.import_guest_list(
+            created, skipped, errors = guest_list.import_guest_list(
                 event=form.cleaned_data["event"], rows=form.cleaned_data["file"]
             )
             audit.log_changes(

@@ -1,4 +1,4 @@
-"""The staff check-in page at the door. Every view is staff-only; writes go through registrations.checkin."""
+"""The staff check-in page at the door. Every view is staff-only; writes go through eventday.checkin."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Event
+from registrations.models import Registration
+from registrations.privacy import audit
 
-from . import audit, checkin
-from .models import Registration
+from . import checkin
 
 # More matches than this and the page asks for a narrower search: a phone lists a few people well.
 RESULTS_SHOWN = 50
@@ -23,7 +24,7 @@ CHECKED_IN = gettext_lazy("Checked in on the check-in page.")
 
 
 def _log(request, registration, message):
-    """Write the admin history entry for a change made on this page (see registrations.audit)."""
+    """Write the admin history entry for a change made on this page (see registrations.privacy.audit)."""
     audit.log_changes(user=request.user, objects=[registration], message=message)
 
 

@@ -8,7 +8,7 @@ their registrations drops the answer, now and once the change is committed.
 from django.core.cache import cache
 from django.db import transaction
 
-from .models import Registration
+from registrations.models import Registration
 
 SECONDS = 10 * 60
 
@@ -33,10 +33,15 @@ def registered_event_ids(user):
     return ids
 
 
+def forget_users(user_ids):
+    """Drop the cached answers of the accounts `user_ids`, now and once the change is committed."""
+    keys = [_key(user_id) for user_id in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def forget(sender, instance, **kwargs):
     """Receiver of Registration's post_save and post_delete."""
-    if instance.user_id is None:
-        return
-    key = _key(instance.user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    if instance.user_id is not None:
+        forget_users([instance.user_id])

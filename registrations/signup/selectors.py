@@ -5,8 +5,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
 from events.models import Membership, Session
-
-from .models import Invitation, Registration, RegistrationSettings
+from registrations.models import Invitation, Registration, RegistrationSettings
 
 
 def registration_settings_for(event):

@@ -1,0 +1,24 @@
+"""Rendering an email from its templates: ``<kind>_subject.txt``, ``_message.txt``, ``_message.html``."""
+
+from django.template.loader import render_to_string
+
+TEMPLATE_DIR = "registrations/email"
+
+
+def content(*, subject, body_text, body_html, ics=""):
+    """What an outbox row holds of its email, as queue_email takes it: subject, bodies, calendar file."""
+    return {"subject": subject, "body_text": body_text, "body_html": body_html, "ics": ics}
+
+
+def render(kind, context, *, ics="", template_dir=TEMPLATE_DIR):
+    """Render the three templates of `kind` with `context`, in the active language; return its content.
+
+    The subject becomes one line whatever the template's (or an event title's) whitespace:
+    headers must be one line.
+    """
+    subject = render_to_string(f"{template_dir}/{kind}_subject.txt", context)
+    body_text = render_to_string(f"{template_dir}/{kind}_message.txt", context)
+    body_html = render_to_string(f"{template_dir}/{kind}_message.html", context)
+    return content(
+        subject=" ".join(subject.split()), body_text=body_text.strip() + "\n", body_html=body_html, ics=ics
+    )

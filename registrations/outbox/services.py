@@ -1,0 +1,196 @@
+"""The outbox's one writer: every email the site owes is a row written here, in the caller's transaction.
+
+A row is written with the change it reports and queued for sending once that change
+commits; a row whose task is lost (broker down, worker killed) is queued again by the
+sweep (tasks.task_requeue_pending_emails), so mail is delayed, never dropped.
+"""
+
+import datetime as dt
+import logging
+
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone, translation
+
+from ewevents.celery import enqueue
+
+from . import delivery, rendering, routing
+from .models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+SEND_EMAIL_TASK = "registrations.send_email"
+BATCH = 1000
+
+
+def find_queued(dedupe_key):
+    """The row already written under `dedupe_key`, or None: check it before the costly rendering."""
+    return OutboxEmail.objects.filter(dedupe_key=dedupe_key).first() if dedupe_key is not None else None
+
+
+def queue_email(
+    *,
+    to,
+    kind,
+    language,
+    context=None,
+    content=None,
+    dedupe_key=None,
+    registration=None,
+    invitation=None,
+    mailing=None,
+):
+    """Write one pending row of `kind` to `to`, in the caller's transaction; return it.
+
+    The email is `content` (see rendering.content, rendered by the caller), or the templates
+    of `kind` rendered now with `context`, in `language`. With a `dedupe_key` already
+    taken, nothing is written and the existing row is returned: such an email is owed
+    once, however often this is called.
+
+    Side effects: inserts an OutboxEmail row; once the transaction commits, queues
+    registrations.send_email for it on its kind's queue (routing.queue_for). If the
+    broker can't be reached the row stays pending and the sweep queues it later.
+    """
+    existing = find_queued(dedupe_key)
+    if existing is not None:
+        return existing
+    if content is None:
+        with translation.override(language):
+            content = rendering.render(kind, context)
+    fields = {
+        "registration": registration,
+        "invitation": invitation,
+        "mailing": mailing,
+        "to_email": to,
+        "kind": kind,
+        "language": language,
+        "dedupe_key": dedupe_key,
+        **content,
+    }
+    if dedupe_key is None:
+        row = OutboxEmail.objects.create(**fields)
+    else:
+        try:
+            # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
+            with transaction.atomic():
+                row = OutboxEmail.objects.create(**fields)
+        except IntegrityError:
+            return OutboxEmail.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(lambda: queue_delivery(outbox_id=row.pk, queue=routing.queue_for(kind)))
+    return row
+
+
+def queue_emails(rows, *, rate_per_minute):
+    """Write `rows` (an iterable of unsaved OutboxEmail, each with a dedupe key), skipping keys taken;
+    return the pks of those rows now pending, in order.
+
+    For bulk sends such as a mailing, run by a task outside any transaction: rows are
+    inserted in batches with ignore_conflicts, each batch committed as it goes, so writing
+    the same rows twice, even concurrently, writes each once.
+
+    Side effects: inserts OutboxEmail rows; queues their delivery spread out to
+    `rate_per_minute` (see queue_spread).
+    """
+    keys, batch = [], []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            OutboxEmail.objects.bulk_create(batch, ignore_conflicts=True)
+            keys += [row.dedupe_key for row in batch]
+            batch = []
+    OutboxEmail.objects.bulk_create(batch, ignore_conflicts=True)
+    keys += [row.dedupe_key for row in batch]
+    ids = []
+    for start in range(0, len(keys), BATCH):
+        ids += OutboxEmail.objects.filter(
+            dedupe_key__in=keys[start : start + BATCH], status=OutboxEmail.Status.PENDING
+        ).values_list("pk", flat=True)
+    ids.sort()
+    queue_spread(ids, rate_per_minute=rate_per_minute)
+    return ids
+
+
+@transaction.atomic
+def requeue_failed(rows):
+    """Set the failed rows among `rows` (a queryset) back to pending and queue them; return how many.
+
+    A conditional update: rows sent meanwhile are untouched, so nobody gets an email twice.
+    Side effects: resets status, attempts and last_error of those rows; once the
+    transaction commits, queues their delivery (see queue_spread, at the mailing rate).
+    """
+    ids = list(rows.filter(status=OutboxEmail.Status.FAILED).select_for_update().values_list("pk", flat=True))
+    OutboxEmail.objects.filter(pk__in=ids, status=OutboxEmail.Status.FAILED).update(
+        status=OutboxEmail.Status.PENDING, attempts=0, last_error=""
+    )
+    transaction.on_commit(lambda: queue_spread(ids))
+    return len(ids)
+
+
+def queue_spread(ids, *, rate_per_minute=None):
+    """Queue delivery of the rows `ids`, spread out to `rate_per_minute` (0: all at once).
+
+    The rate is MAILING_RATE_PER_MINUTE unless given.
+
+    Each row's turn is also written to it (send_after), so the sweep doesn't send it
+    early and break the rate. Rows go to their kind's queue.
+    """
+    rate = settings.MAILING_RATE_PER_MINUTE if rate_per_minute is None else rate_per_minute
+    countdowns = {pk: int(index * 60 / rate) if rate > 0 else 0 for index, pk in enumerate(ids)}
+    now = timezone.now()
+    rows = [OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=s)) for pk, s in countdowns.items()]
+    OutboxEmail.objects.bulk_update(rows, ["send_after"], batch_size=BATCH)
+    kinds = dict(OutboxEmail.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    for outbox_id, countdown in countdowns.items():
+        queue = routing.queue_for(kinds.get(outbox_id))
+        queue_delivery(outbox_id=outbox_id, countdown=countdown, queue=queue)
+
+
+def queue_delivery(*, outbox_id, queue, countdown=0):
+    """Queue the task that sends row `outbox_id` on `queue` in `countdown` seconds; return whether it was.
+
+    If the broker is down the row stays pending for the sweep. Run eagerly (no broker),
+    the task sends at once; a failure there is recorded on the row, which stays pending.
+    """
+    try:
+        return enqueue(
+            SEND_EMAIL_TASK,
+            kwargs={"outbox_id": outbox_id},
+            queue=queue,
+            countdown=countdown or None,
+            what=f"outbox email {outbox_id}",
+            fallback="the sweep will queue it.",
+        )
+    except (Retry, delivery.TransientEmailError):
+        logger.warning("Sending outbox email %s failed; it stays pending.", outbox_id)
+        return False
+
+
+def requeue_stale():
+    """Queue again the pending rows whose task seems lost (delivery.stale_pending_ids); return how many."""
+    ids = delivery.stale_pending_ids()
+    kinds = dict(OutboxEmail.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    queued = sum(queue_delivery(outbox_id=pk, queue=routing.queue_for(kinds.get(pk))) for pk in ids)
+    if ids:
+        logger.info("Re-queued %s of %s pending outbox emails.", queued, len(ids))
+    return queued
+
+
+def erase(rows):
+    """Remove recipient and content from the outbox `rows` (a queryset); withdraw those still pending.
+
+    For anonymisation: the rows stay, counted by kind and status, but hold nothing personal.
+    """
+    rows.update(
+        to_email="",
+        subject="",
+        body_text="",
+        body_html="",
+        ics="",
+        last_error="",
+        status=Case(
+            When(status=OutboxEmail.Status.PENDING, then=Value(OutboxEmail.Status.WITHDRAWN)),
+            default=F("status"),
+        ),
+    )

@@ -1,0 +1,6 @@
+"""Signing up: registering, managing one's registration, places and the waiting list, the guest list.
+
+Owns the registration form, its defences (abuse), the writes (services), places (capacity),
+reads (selectors), the registrant's emails and calendar feed.
+May import the outbox, registrations.models and events; never mailings, eventday, privacy, admin or views.
+"""
