@@ -132,10 +132,8 @@ def _conference():
 
 def _registrations(event, count, sessions=(), *, tag):
     """`count` confirmed guests (every tenth waitlisted), each attending up to four sessions."""
-    from django.db.models import F
 
-    from events.models import Session
-    from registrations.models import Registration, RegistrationSettings
+    from registrations.models import Registration, RegistrationSettings, SessionPlaces
 
     now = datetime.datetime.now(datetime.UTC)
     types = list(Registration.AttendeeType.values)
@@ -165,8 +163,12 @@ def _registrations(event, count, sessions=(), *, tag):
         # What registrations.signup.capacity would have counted: each session's confirmed registrations.
         confirmed_pks = {row.pk for row in rows if row.status == Registration.Status.CONFIRMED}
         per_session = Counter(link.session_id for link in links if link.registration_id in confirmed_pks)
-        for session_id, taken in per_session.items():
-            Session.objects.filter(pk=session_id).update(confirmed_count=F("confirmed_count") + taken)
+        SessionPlaces.objects.bulk_create(
+            [
+                SessionPlaces(session_id=session_id, confirmed_count=taken)
+                for session_id, taken in per_session.items()
+            ]
+        )
     confirmed = sum(row.status == Registration.Status.CONFIRMED for row in rows)
     RegistrationSettings.objects.create(event=event, confirmed_count=confirmed)
 

@@ -404,12 +404,6 @@ class Session(models.Model):
         validators=[validate_languages],
         help_text=_("Leave empty for the event's interpretation languages."),
     )
-    capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
-    )
-    # Maintained by registrations.signup.capacity under the event's registration lock, like
-    # RegistrationSettings.confirmed_count, so pages never count over registrations.
-    confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
     speakers = models.ManyToManyField(
         Speaker, through="SessionSpeaker", related_name="sessions", verbose_name=_("speakers"), blank=True
     )
@@ -431,27 +425,8 @@ class Session(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        # confirmed_count changes only by F() updates under the event's registration lock.
-        # A form or script saving its earlier copy of the row must not write it back.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            deferred = self.get_deferred_fields()
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "confirmed_count" and field.attname not in deferred
-            ]
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("events:session_detail", kwargs={"slug": self.event.slug, "pk": self.pk})
-
-    @property
-    def places_left(self):
-        """Places still free in this session, or None when it has no limit."""
-        if self.capacity is None:
-            return None
-        return max(self.capacity - self.confirmed_count, 0)
 
     def clean(self):
         if self.start and self.end and self.end <= self.start:

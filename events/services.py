@@ -98,7 +98,6 @@ def clone_event(*, event, offset, title=None, slug=None):
         session.start = shift_local_time(session.start, offset=offset, tz=tz)
         session.end = shift_local_time(session.end, offset=offset, tz=tz)
         session.sequence = 0
-        session.confirmed_count = 0  # registrations are not copied
     Session.objects.bulk_create(sessions)
     new_pk = {old: session.pk for old, session in zip(old_pks, sessions, strict=True)}
     for link in links:

@@ -56,6 +56,13 @@ WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
 MIN_INVITATION_CODE_LENGTH = 12
 
 
+def places_left(capacity, confirmed):
+    """Places still free of `capacity` with `confirmed` taken; None when there is no limit (capacity None)."""
+    if capacity is None:
+        return None
+    return max(capacity - confirmed, 0)
+
+
 class RegistrationSettings(models.Model):
     """How one event takes registrations. Services lock this row while they count and take places."""
 
@@ -125,9 +132,7 @@ class RegistrationSettings(models.Model):
     @property
     def places_left(self):
         """Places still free for the whole event, or None when there is no limit."""
-        if self.capacity is None:
-            return None
-        return max(self.capacity - self.confirmed_count, 0)
+        return places_left(self.capacity, self.confirmed_count)
 
     def field_state(self, name):
         """Return "required", "optional" or "hidden" for an optional field.
@@ -138,6 +143,34 @@ class RegistrationSettings(models.Model):
         if name in WEBINAR_HIDDEN_BY_DEFAULT and self.event.is_online:
             default = FieldState.HIDDEN
         return self.field_settings.get(name, default)
+
+
+class SessionPlaces(models.Model):
+    """A session's capacity (None: no limit) and how many confirmed registrations hold a place in it.
+
+    Kept by registrations.signup.capacity under the event's lock, so pages never count over
+    registrations: a row appears when a session gets a capacity or its first confirmed
+    registration. A session without a row has no limit and no one in it.
+    """
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, primary_key=True, related_name="places", verbose_name=_("session")
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("session places")
+        verbose_name_plural = _("session places")
+
+    def __str__(self):
+        return str(self.session)
+
+    @property
+    def places_left(self):
+        return places_left(self.capacity, self.confirmed_count)
 
 
 class RegistrationStatus(models.TextChoices):

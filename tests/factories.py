@@ -153,6 +153,7 @@ class EventPartnerFactory(factory.django.DjangoModelFactory):
 class SessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Session
+        skip_postgeneration_save = True
 
     event = factory.SubFactory(EventFactory)
     title = factory.Sequence(lambda n: f"Session {n}")
@@ -161,6 +162,14 @@ class SessionFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda session: session.start + dt.timedelta(minutes=90))
     description = factory.Sequence(lambda n: f"Description of session {n}.")
     visibility = Session.Visibility.PUBLIC
+
+    @factory.post_generation
+    def capacity(self, create, extracted, **kwargs):
+        """SessionFactory(capacity=n): the session's places row (registrations owns capacity)."""
+        if create and extracted is not None:
+            from registrations.models import SessionPlaces
+
+            SessionPlaces.objects.create(session=self, capacity=extracted)
 
 
 class SpeakerFactory(factory.django.DjangoModelFactory):
@@ -183,12 +192,12 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 # Registrations. These write rows directly, bypassing registrations.services: they
 # neither update RegistrationSettings.confirmed_count nor queue emails. Tests about
 # places and emails register through the services instead. Sessions given as
-# RegistrationFactory(sessions=[...]) are counted in Session.confirmed_count, as the
+# RegistrationFactory(sessions=[...]) are counted in SessionPlaces.confirmed_count, as the
 # services would count them; sessions added later with .sessions.set() or .add() are not.
 from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from registrations.models import Invitation, Registration, RegistrationSettings  # noqa: E402
+from registrations.models import Invitation, Registration, RegistrationSettings, SessionPlaces  # noqa: E402
 
 
 class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
@@ -219,9 +228,11 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
             return
         self.sessions.set(extracted)
         if self.status == Registration.Status.CONFIRMED:
-            Session.objects.filter(pk__in=[session.pk for session in extracted]).update(
-                confirmed_count=F("confirmed_count") + 1
+            ids = [session.pk for session in extracted]
+            SessionPlaces.objects.bulk_create(
+                [SessionPlaces(session_id=pk) for pk in ids], ignore_conflicts=True
             )
+            SessionPlaces.objects.filter(session__in=ids).update(confirmed_count=F("confirmed_count") + 1)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

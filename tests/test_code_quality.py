@@ -41,3 +41,16 @@ def test_imports_point_one_way_without_circles():
     result = subprocess.run([found, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_are_read_without_restating_their_defaults():
+    """A setting's default lives once, in settings.py: code reads settings.X, never getattr and a default."""
+    restated = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("ewevents", "events", "registrations")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "getattr(settings," in line or "getattr(django_settings," in line
+    ]
+
+    assert restated == []

@@ -12,7 +12,7 @@ from events.models import Event, Session
 from registrations.eventday import reports
 from registrations.mailings import followups
 from registrations.models import Registration, RegistrationSettings
-from registrations.signup import services
+from registrations.signup import capacity, services
 
 
 class RegistrationSettingsInline(admin.StackedInline):
@@ -20,6 +20,10 @@ class RegistrationSettingsInline(admin.StackedInline):
     max_num = 1
     can_delete = False
     readonly_fields = ["confirmed_count"]
+
+
+def _dash_if_none(value):
+    return "—" if value is None else value
 
 
 def _table(headers, rows):
@@ -133,16 +137,24 @@ class EventAdmin(events_admin.EventAdmin):
 
     @admin.display(description=_("registrations by session"))
     def session_registration_counts(self, obj):
-        sessions = obj.sessions.annotate(
-            confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)),
-            waitlisted=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
-        ).order_by("start", "end", "pk")
+        sessions = (
+            obj.sessions.select_related("places")
+            .annotate(
+                confirmed=Count(
+                    "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+                ),
+                waitlisted=Count(
+                    "registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)
+                ),
+            )
+            .order_by("start", "end", "pk")
+        )
         rows = [
             (
                 session.title,
                 session.confirmed,
                 session.waitlisted,
-                "—" if session.capacity is None else session.capacity,
+                _dash_if_none(capacity.session_capacity(session)),
             )
             for session in sessions
         ]

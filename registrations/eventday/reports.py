@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import LANGUAGE_NAMES, Session
-from registrations.models import Registration
+from registrations.models import Registration, places_left
+from registrations.signup import capacity
 from registrations.signup.forms import NO_INTERPRETATION
 
 
@@ -71,6 +72,7 @@ def session_table(event):
     confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
     sessions = (
         Session.objects.filter(event=event)
+        .select_related("places")
         .attendable()
         .annotate(
             chosen=Count("registrations", filter=confirmed),
@@ -86,8 +88,8 @@ def session_table(event):
             timezone.localtime(session.start, tz).strftime("%Y-%m-%d %H:%M"),
             session.chosen,
             session.waitlisted,
-            session.capacity,
-            None if session.capacity is None else max(session.capacity - session.chosen, 0),
+            capacity.session_capacity(session),
+            places_left(capacity.session_capacity(session), session.chosen),
             session.attended,
         ]
         for session in sessions

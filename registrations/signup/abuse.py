@@ -19,17 +19,13 @@ class StampError(Exception):
     """The form's time stamp is missing, tampered with, or too recent."""
 
 
-def min_fill_seconds():
-    return getattr(settings, "REGISTRATION_MIN_FILL_SECONDS", 3)
-
-
 def make_stamp(event):
     return signing.TimestampSigner(salt=STAMP_SALT).sign(str(event.pk))
 
 
 def check_stamp(stamp, event):
     """Raise StampError unless `stamp` was made for `event` at least the minimum fill time ago."""
-    minimum = min_fill_seconds()
+    minimum = settings.REGISTRATION_MIN_FILL_SECONDS
     if not stamp:
         if minimum <= 0:
             return
@@ -97,7 +93,7 @@ def client_ip(request):
 def over_rate_limit(request, event):
     """Count this registration POST; True when its client has gone over the limit for the event."""
     identifier = f"{client_ip(request)}|{event.pk}|{event.slug}"
-    return over_limit("register", identifier, getattr(settings, "REGISTRATION_RATE_LIMIT", "10/h"))
+    return over_limit("register", identifier, settings.REGISTRATION_RATE_LIMIT)
 
 
 def over_link_request_limit(request, email):

@@ -1,23 +1,17 @@
 """Places: the one owner of capacity, for events and their sessions.
 
 Every change of places goes through here, under one lock order: the event's
-RegistrationSettings row first, then Session rows (by primary key), then Registration
+RegistrationSettings row first, then SessionPlaces rows (by session), then Registration
 rows. Holding the settings row serialises every change of places for one event, which
-is what makes the counts hold under concurrency. The counts (the event's and each
-session's confirmed_count) are kept here, so pages never count over registrations.
+is what makes the counts hold under concurrency. The counts (RegistrationSettings and
+SessionPlaces.confirmed_count) are kept here, so pages never count over registrations.
 """
 
+from django.db import transaction
 from django.db.models import F
 
 from events.models import Session
-from registrations.models import Registration, RegistrationSettings
-
-
-def places_left(capacity, confirmed):
-    """Places still free of `capacity` with `confirmed` taken; None when there is no limit (capacity None)."""
-    if capacity is None:
-        return None
-    return max(capacity - confirmed, 0)
+from registrations.models import Registration, RegistrationSettings, SessionPlaces
 
 
 def lock_event(event):
@@ -37,15 +31,14 @@ def lock_event(event):
 
 
 def sessions_have_room(sessions):
-    """Return whether every session with a capacity has a place left; locks those Session rows.
+    """Return whether every one of `sessions` with a capacity has a place left; locks their places rows.
 
     Reads the counts that count_in_sessions maintains, not the registrations.
     """
-    ids = [session.pk for session in sessions]
     limited = (
-        Session.objects.select_for_update()
-        .filter(pk__in=ids, capacity__isnull=False)
-        .order_by("pk")
+        SessionPlaces.objects.select_for_update()
+        .filter(session__in=[session.pk for session in sessions], capacity__isnull=False)
+        .order_by("session_id")
         .values_list("capacity", "confirmed_count")
     )
     return all(confirmed < capacity for capacity, confirmed in limited)
@@ -74,14 +67,18 @@ def free(settings, session_ids=()):
 
 
 def count_in_sessions(sessions, change):
-    """Add `change` (+1 or -1) to the confirmed_count of each of `sessions` (rows or pks), in one query.
+    """Add `change` (+1 or -1) to the confirmed count of each of `sessions` (rows or pks).
 
     Called whenever a registration becomes confirmed or stops being confirmed, or a
-    confirmed registration's sessions change; the caller holds the event's lock.
+    confirmed registration's sessions change; the caller holds the event's lock. Adding
+    first creates the places rows that are missing (one insert that skips existing rows).
     """
     ids = sorted({getattr(session, "pk", session) for session in sessions})
-    if ids:
-        Session.objects.filter(pk__in=ids).update(confirmed_count=F("confirmed_count") + change)
+    if not ids:
+        return
+    if change > 0:
+        SessionPlaces.objects.bulk_create([SessionPlaces(session_id=pk) for pk in ids], ignore_conflicts=True)
+    SessionPlaces.objects.filter(session__in=ids).update(confirmed_count=F("confirmed_count") + change)
 
 
 def confirmed_session_ids(registration):
@@ -95,3 +92,41 @@ def confirmed_session_ids(registration):
             registrations=registration.pk, registrations__status=Registration.Status.CONFIRMED
         ).values_list("pk", flat=True)
     )
+
+
+def _places_of(session):
+    """The session's places row, or None; loaded with the session by select_related("places")."""
+    try:
+        return session.places
+    except SessionPlaces.DoesNotExist:
+        return None
+
+
+def session_capacity(session):
+    """The capacity of `session`, or None when it has no limit."""
+    places = _places_of(session)
+    return places.capacity if places is not None else None
+
+
+def session_places_left(session):
+    """Places still free in `session`, or None when it has no limit."""
+    places = _places_of(session)
+    return places.places_left if places is not None else None
+
+
+@transaction.atomic
+def set_session_capacity(*, session, capacity):
+    """Give `session` a capacity (None: no limit) and return its SessionPlaces row.
+
+    Side effects: locks the event's settings row (see lock_event); creates or changes the
+    session's SessionPlaces row, counting its confirmed registrations afresh when it is created.
+    """
+    lock_event(session.event)
+    places, created = SessionPlaces.objects.select_for_update().get_or_create(
+        session=session, defaults={"capacity": capacity}
+    )
+    if created:
+        places.confirmed_count = session.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    places.capacity = capacity
+    places.save(update_fields=["capacity", "confirmed_count"])
+    return places

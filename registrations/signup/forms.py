@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import LANGUAGE_NAMES, known_time_zones
 from registrations.models import OPTIONAL_FIELDS, FieldState, Registration
 
-from . import abuse, selectors
+from . import abuse, capacity, selectors
 
 NO_INTERPRETATION = "none"
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
@@ -39,8 +39,8 @@ class TimeZoneField(forms.ChoiceField):
 class SessionChoiceField(forms.ModelMultipleChoiceField):
     """Sessions labelled with their time in the event's zone, title and places left.
 
-    Places left come from each session's maintained confirmed_count, so labelling
-    needs no query beyond the sessions themselves.
+    Places left come from each session's places row, loaded with it (selectors.sessions_to_choose),
+    so labelling needs no query beyond the sessions themselves.
     """
 
     def __init__(self, *args, event, **kwargs):
@@ -52,7 +52,7 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         start, end = session.start.astimezone(tz), session.end.astimezone(tz)
         when = f"{date_format(start, 'D j M')}, {date_format(start, 'G:i')}–{date_format(end, 'G:i')}"
         label = f"{when} · {session.title}"
-        left = session.places_left
+        left = capacity.session_places_left(session)
         if left == 0:
             full = gettext("full: waiting list")  # outside the f-string, where makemessages finds it
             return f"{label} ({full})"

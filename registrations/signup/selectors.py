@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from events.models import Membership, Session
 from registrations.models import Invitation, Registration, RegistrationSettings
 
+from . import capacity
+
 
 def registration_settings_for(event):
     """Return `event`'s RegistrationSettings, or unsaved defaults when staff have set none.
@@ -25,12 +27,14 @@ def sessions_to_choose(event, user):
     """Return the sessions of `event` that `user` may sign up for.
 
     Only sessions `user` may see in full (guests: public ones; affiliates and staff:
-    restricted ones too), and never breaks or meals.
+    restricted ones too), and never breaks or meals. Each comes with its places row
+    (capacity.session_places_left reads it without a query).
     """
     return (
         Session.objects.visible_to(user, in_full=True)
         .attendable()
         .filter(event=event)
+        .select_related("places")
         .order_by("start", "end", "pk")
     )
 
@@ -42,7 +46,7 @@ def status_for_new_registration(event, sessions, *, registration_settings=None):
     page must look exactly as it would for a new registration, so it states the status
     a newcomer would have received at this moment (approval mode: awaiting approval;
     a place left for the event and each chosen session: confirmed; else waitlisted).
-    `sessions` are Session rows read in this request: their confirmed_count is used.
+    `sessions` are Session rows read in this request with their places (sessions_to_choose).
     It mirrors services.register but reads without locking and writes nothing, so it
     can be off by a place under a race; the email sent to the address tells the truth.
     """
@@ -52,7 +56,7 @@ def status_for_new_registration(event, sessions, *, registration_settings=None):
     places_left = settings.places_left
     if places_left is not None and places_left <= 0:
         return Registration.Status.WAITLISTED
-    if any(session.places_left == 0 for session in sessions):
+    if any(capacity.session_places_left(session) == 0 for session in sessions):
         return Registration.Status.WAITLISTED
     return Registration.Status.CONFIRMED
 

@@ -12,7 +12,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from events import services as event_services
-from registrations.models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration, RegistrationSettings
+from registrations.models import (
+    OPTIONAL_FIELDS,
+    Invitation,
+    OutboxEmail,
+    Registration,
+    RegistrationSettings,
+    SessionPlaces,
+)
 
 from . import capacity, emails, selectors
 
@@ -361,7 +368,7 @@ def change_registration(*, registration, data):
 
     Side effects: locks the event's settings row, then the newly chosen sessions with a
     capacity, then the registration; saves the answers and session choices; for a
-    confirmed registration, increments the confirmed_count of each newly chosen session
+    confirmed registration, increments the places count of each newly chosen session
     and decrements that of each session no longer chosen; queues one "changed" email.
     """
     settings = capacity.lock_event(registration.event)
@@ -393,13 +400,23 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
     """Copy `event` with events.services.clone_event, then its registration settings.
 
     The settings keep the mode, capacity, optional fields and invitation code; the
-    opening and closing times move by `offset` like the event's. Registrations and
-    guest lists are not copied, so the copy starts with no confirmed places.
+    opening and closing times move by `offset` like the event's. Each session keeps its
+    capacity. Registrations and guest lists are not copied, so the copy starts with no
+    confirmed places.
 
     Side effects: those of events.services.clone_event, plus one RegistrationSettings
-    row when `event` has one. Returns the new Event.
+    row when `event` has one and a SessionPlaces row per session with a capacity.
+    Returns the new Event.
     """
     clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
+    # clone_event copies the sessions in primary-key order.
+    copies = dict(zip(event.sessions.order_by("pk"), clone.sessions.order_by("pk"), strict=True))
+    SessionPlaces.objects.bulk_create(
+        SessionPlaces(session=copies[places.session], capacity=places.capacity)
+        for places in SessionPlaces.objects.filter(
+            session__event=event, capacity__isnull=False
+        ).select_related("session")
+    )
     settings = RegistrationSettings.objects.filter(event=event).first()
     if settings is not None:
         RegistrationSettings.objects.create(

@@ -102,7 +102,7 @@ def session_counts(*sessions):
         pk: (kept, counted)
         for pk, kept, counted in Session.objects.filter(pk__in=[session.pk for session in sessions])
         .annotate(n=Count("registrations", filter=confirmed))
-        .values_list("pk", "confirmed_count", "n")
+        .values_list("pk", "places__confirmed_count", "n")
     }
     return [rows[session.pk] for session in sessions]
 

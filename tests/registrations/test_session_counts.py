@@ -1,19 +1,18 @@
-"""Session.confirmed_count: kept by registrations.services, read instead of counting registrations."""
+"""SessionPlaces.confirmed_count: kept by signup.capacity, read instead of counting registrations."""
 
 import contextlib
 import datetime as dt
-import importlib
 import random
 
 import pytest
-from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import Session
-from registrations.models import Registration, RegistrationSettings
+from registrations.models import Registration, RegistrationSettings, SessionPlaces
 from registrations.privacy import retention
 from registrations.signup import selectors
 from registrations.signup.services import (
@@ -43,7 +42,8 @@ def data(email, *sessions):
 
 
 def counts(*sessions):
-    return [Session.objects.get(pk=session.pk).confirmed_count for session in sessions]
+    kept = dict(SessionPlaces.objects.values_list("session_id", "confirmed_count"))
+    return [kept.get(session.pk, 0) for session in sessions]
 
 
 def fresh_counts(event):
@@ -56,7 +56,10 @@ def fresh_counts(event):
 
 
 def kept_counts(event):
-    return dict(Session.objects.filter(event=event).values_list("pk", "confirmed_count"))
+    kept = dict(
+        SessionPlaces.objects.filter(session__event=event).values_list("session_id", "confirmed_count")
+    )
+    return {pk: kept.get(pk, 0) for pk in Session.objects.filter(event=event).values_list("pk", flat=True)}
 
 
 def event_with(**settings):
@@ -267,8 +270,8 @@ def test_counts_match_the_registrations_after_a_mixed_sequence_of_operations():
         ("approve", "pending"),
     } <= done
     assert all(
-        session.confirmed_count <= session.capacity
-        for session in Session.objects.filter(capacity__isnull=False)
+        places.confirmed_count <= places.capacity
+        for places in SessionPlaces.objects.filter(capacity__isnull=False)
     )
 
 
@@ -278,7 +281,7 @@ def test_session_labels_read_the_kept_counts(event):
 
     form_sessions = list(selectors.sessions_to_choose(event, factories.UserFactory()))
 
-    assert [(s.confirmed_count, s.places_left) for s in form_sessions] == [(1, 1)]
+    assert [(s.places.confirmed_count, s.places.places_left) for s in form_sessions] == [(1, 1)]
 
 
 def test_status_for_a_newcomer_reads_the_kept_counts(event):
@@ -334,23 +337,39 @@ def test_saving_an_older_copy_of_a_session_keeps_its_count(event):
     older_copy.save()
 
     session.refresh_from_db()
-    assert (session.room, session.confirmed_count) == ("Room 2", 1)
+    assert (session.room, *counts(session)) == ("Room 2", 1)
 
 
 def test_places_left_is_none_without_capacity_and_never_negative():
-    assert Session(capacity=None, confirmed_count=3).places_left is None
-    assert Session(capacity=5, confirmed_count=3).places_left == 2
-    assert Session(capacity=2, confirmed_count=3).places_left == 0
+    assert SessionPlaces(capacity=None, confirmed_count=3).places_left is None
+    assert SessionPlaces(capacity=5, confirmed_count=3).places_left == 2
+    assert SessionPlaces(capacity=2, confirmed_count=3).places_left == 0
 
 
-def test_backfill_migration_counts_existing_confirmed_registrations(event):
-    first, second, untouched = factories.SessionFactory.create_batch(3, event=event)
-    for status in ("confirmed", "confirmed", "waitlisted", "cancelled"):
-        registration = factories.RegistrationFactory(event=event, status=status)
-        registration.sessions.set([first, second])  # bypassing the count, as old rows were
-    Session.objects.filter(pk=untouched.pk).update(confirmed_count=7)
-    migration = importlib.import_module("registrations.migrations.0010_backfill_session_confirmed_count")
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_capacity_and_counts_from_sessions_to_their_places():
+    executor = MigrationExecutor(connection)
+    before = [
+        ("events", "0006_session_confirmed_count"),
+        ("registrations", "0010_backfill_session_confirmed_count"),
+    ]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Event, Session = old.get_model("events", "Event"), old.get_model("events", "Session")
+    event = Event.objects.create(title="Old", slug="old", start=NOW, end=at(60))
+    limited = Session.objects.create(
+        event=event, title="Limited", start=NOW, end=at(30), capacity=5, confirmed_count=2
+    )
+    counted = Session.objects.create(event=event, title="Counted", start=NOW, end=at(30), confirmed_count=1)
+    Session.objects.create(event=event, title="Empty", start=NOW, end=at(30))
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
-    migration.backfill(apps, None)
-
-    assert counts(first, second, untouched) == [2, 2, 0]
+        assert sorted(SessionPlaces.objects.values_list("session_id", "capacity", "confirmed_count")) == [
+            (limited.pk, 5, 2),
+            (counted.pk, None, 1),
+        ]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
