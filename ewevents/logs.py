@@ -70,6 +70,20 @@ class RedactSecrets(logging.Filter):
 _RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
+class DropTemplateContext(logging.Filter):
+    """Strip the traceback from django.template's "Exception while resolving variable" records.
+
+    At DEBUG level Django logs each missing template variable with the exception,
+    whose text holds the whole template context: a registrant's name, address and
+    answers on the pages that show them. The message (variable and template names) stays.
+    """
+
+    def filter(self, record):
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id and the `extra` fields.
 

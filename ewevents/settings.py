@@ -340,7 +340,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "drop_template_context": {"()": "ewevents.logfilters.DropTemplateContext"},
+        "drop_template_context": {"()": "ewevents.logs.DropTemplateContext"},
         "request_id": {"()": "ewevents.logs.RequestIdFilter"},
         "redact_secrets": {"()": "ewevents.logs.RedactSecrets"},
     },

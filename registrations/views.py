@@ -123,37 +123,42 @@ def register(request, slug):
     now = timezone.now()
     if not registration_settings.is_open(now):
         return _closed(request, event, registration_settings, now)
-
     invitation = None
     if registration_settings.mode == RegistrationSettings.Mode.GUEST_LIST:
         invitation = selectors.invitation_for(event, _invitation_token(request))
         if invitation is None:
             return _invitation_only(request, event)
+    if request.method == "POST" and abuse.over_rate_limit(request, event):
+        return _too_many_requests(request, event)
+    form = RegistrationForm(
+        request.POST if request.method == "POST" else None,
+        event=event,
+        user=request.user,
+        registration_settings=registration_settings,
+        invitation=invitation,
+    )
+    if form.is_valid():
+        return _registered(request, event, form, registration_settings, now) or _form_page(request, form)
+    return _form_page(request, form)
 
-    form_kwargs = {
-        "event": event,
-        "user": request.user,
-        "registration_settings": registration_settings,
-        "invitation": invitation,
-    }
-    if request.method == "POST":
-        if abuse.over_rate_limit(request, event):
-            return _too_many_requests(request, event)
-        form = RegistrationForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                status = _register(request, event, form, registration_settings, now)
-            except services.RegistrationClosed:
-                return _closed(request, event, registration_settings, timezone.now())
-            except services.InvalidInvitationCode:
-                return _invitation_only(request, event)
-            if status is not None:
-                email = form.cleaned_data["email"]
-                request.session[DONE_SESSION_KEY] = {"event": event.slug, "email": email, "status": status}
-                return redirect("registrations:register_done", slug=event.slug)
-    else:
-        form = RegistrationForm(**form_kwargs)
-    context = {"event": event, "form": form, "registration_settings": registration_settings}
+
+def _registered(request, event, form, registration_settings, now):
+    """Register from the valid `form`; the response to send, or None to show the form with its errors."""
+    try:
+        status = _register(request, event, form, registration_settings, now)
+    except services.RegistrationClosed:
+        return _closed(request, event, registration_settings, timezone.now())
+    except services.InvalidInvitationCode:
+        return _invitation_only(request, event)
+    if status is None:
+        return None
+    email = form.cleaned_data["email"]
+    request.session[DONE_SESSION_KEY] = {"event": event.slug, "email": email, "status": status}
+    return redirect("registrations:register_done", slug=event.slug)
+
+
+def _form_page(request, form):
+    context = {"event": form.event, "form": form, "registration_settings": form.registration_settings}
     return render(request, "registrations/register.html", context)
 
 
@@ -211,29 +216,31 @@ def _form_user(registration, request):
 @require_http_methods(["GET", "POST"])
 def manage(request, token):
     registration = _registration_or_404(token)
-    event = registration.event
     form = None
     if registration.is_active:
-        form_kwargs = {"event": event, "user": _form_user(registration, request)}
         # The form sets its answers on the instance while validating: give it a copy,
         # so a form with errors doesn't show unsaved answers as the registration's.
-        instance = copy.copy(registration)
-        if request.method == "POST":
-            form = RegistrationForm(request.POST, instance=instance, **form_kwargs)
-            if form.is_valid():
-                try:
-                    services.change_registration(registration=registration, data=form.cleaned_data)
-                except services.SessionFull:
-                    form.add_error("sessions", _("A session you added is full. Choose another one."))
-                else:
-                    messages.success(
-                        request, _("Your changes are saved. We have sent you an email about them.")
-                    )
-                    return redirect("registrations:manage", token=token)
-        else:
-            form = RegistrationForm(instance=instance, **form_kwargs)
-    context = {"registration": registration, "event": event, "form": form}
+        form = RegistrationForm(
+            request.POST if request.method == "POST" else None,
+            instance=copy.copy(registration),
+            event=registration.event,
+            user=_form_user(registration, request),
+        )
+        if form.is_valid() and _changed(request, registration, form):
+            return redirect("registrations:manage", token=token)
+    context = {"registration": registration, "event": registration.event, "form": form}
     return render(request, "registrations/manage.html", context)
+
+
+def _changed(request, registration, form):
+    """Save the valid `form`'s changes; False, with the error on the form, when a session is full."""
+    try:
+        services.change_registration(registration=registration, data=form.cleaned_data)
+    except services.SessionFull:
+        form.add_error("sessions", _("A session you added is full. Choose another one."))
+        return False
+    messages.success(request, _("Your changes are saved. We have sent you an email about them."))
+    return True
 
 
 @_private

@@ -51,7 +51,7 @@ def test_every_long_running_service_but_beat_has_a_health_check(compose):
     checked = {name for name, service in compose["services"].items() if service.get("healthcheck")}
     assert checked == {"postgres", "redis", "mailpit", "web", "worker", "worker-mailings"}
     services_ = compose["services"]
-    assert services_["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.healthcheck"]
+    assert services_["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.health"]
     assert "inspect ping" in services_["worker"]["healthcheck"]["test"][1]
     assert "-d email@$$HOSTNAME" in services_["worker"]["healthcheck"]["test"][1]
     assert "-d mailings@$$HOSTNAME" in services_["worker-mailings"]["healthcheck"]["test"][1]
@@ -121,7 +121,7 @@ def test_the_web_health_check_command_passes_against_gunicorn_and_fails_without_
         "STATIC_MANIFEST": "false",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
-    check = [sys.executable, "-m", "ewevents.healthcheck"]
+    check = [sys.executable, "-m", "ewevents.health"]
     check_env = {**os.environ, "PORT": str(port), "ALLOWED_HOSTS": "events.example.org,127.0.0.1"}
 
     server = services.start_gunicorn(env, cwd=BASE, workers=1, extra_args=("--bind", f"127.0.0.1:{port}"))

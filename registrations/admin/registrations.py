@@ -215,44 +215,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         form = AttendanceImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             event = form.cleaned_data["event"]
-            rows = form.cleaned_data["file"]
-            result = followups.record_attendance(
-                event=event,
-                emails=[row["email"] for row in rows],
-                at=timezone.now(),
-                join_times=_join_times(rows, event.tz),
-            )
-            for registration in result.marked:
-                registration.event = event  # for its name in the history, without a query each
-            audit.log_changes(
-                user=request.user,
-                objects=result.marked,
-                message=_("Marked as attended from an imported attendee report."),
-            )
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d registration was marked as attended.",
-                    "%(count)d registrations were marked as attended.",
-                    result.matched,
-                )
-                % {"count": result.matched},
-                messages.SUCCESS,
-            )
-            if result.unmatched:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d address matched no confirmed registration: %(emails)s",
-                        "%(count)d addresses matched no confirmed registration: %(emails)s",
-                        len(result.unmatched),
-                    )
-                    % {
-                        "count": len(result.unmatched),
-                        "emails": Truncator(", ".join(result.unmatched)).chars(300),
-                    },
-                    messages.WARNING,
-                )
+            self._import_attendance(request, event, form.cleaned_data["file"])
             return redirect(
                 reverse("admin:registrations_registration_changelist") + f"?event__id__exact={event.pk}"
             )
@@ -263,6 +226,38 @@ class RegistrationAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/registrations/registration/import_attendance.html", context)
+
+    def _import_attendance(self, request, event, rows):
+        """Mark who attended from an attendee report's `rows`, log it, and tell staff what matched."""
+        result = followups.record_attendance(
+            event=event,
+            emails=[row["email"] for row in rows],
+            at=timezone.now(),
+            join_times=_join_times(rows, event.tz),
+        )
+        for registration in result.marked:
+            registration.event = event  # for its name in the history, without a query each
+        audit.log_changes(
+            user=request.user,
+            objects=result.marked,
+            message=_("Marked as attended from an imported attendee report."),
+        )
+        marked = ngettext(
+            "%(count)d registration was marked as attended.",
+            "%(count)d registrations were marked as attended.",
+            result.matched,
+        )
+        self.message_user(request, marked % {"count": result.matched}, messages.SUCCESS)
+        if result.unmatched:
+            unmatched = ngettext(
+                "%(count)d address matched no confirmed registration: %(emails)s",
+                "%(count)d addresses matched no confirmed registration: %(emails)s",
+                len(result.unmatched),
+            )
+            emails = Truncator(", ".join(result.unmatched)).chars(300)
+            self.message_user(
+                request, unmatched % {"count": len(result.unmatched), "emails": emails}, messages.WARNING
+            )
 
     @admin.display(description=_("sessions"))
     def session_titles(self, obj):

@@ -123,18 +123,39 @@ class RegistrationForm(forms.ModelForm):
         self.invitation = invitation
         self.registration_settings = registration_settings or selectors.registration_settings_for(event)
         editing = instance is not None
-        initial = kwargs.pop("initial", None) or {}
+        initial = self._initial(kwargs.pop("initial", None) or {}, instance, invitation)
+        super().__init__(*args, instance=instance, initial=initial, **kwargs)
+        self._set_up_sessions()
+        self.fields["language"].required = False
+        self._set_up_interpretation()
+        self._apply_field_settings()
+        self._set_up_email(editing)
+        if editing:
+            for name in ("privacy_consent", "website", "form_stamp"):
+                del self.fields[name]
+        else:
+            self._set_up_new_registration()
+        if editing or self.registration_settings.mode != self.registration_settings.Mode.INVITATION:
+            del self.fields["invitation_code"]
+        if invitation is None:
+            del self.fields["invitation_token"]
+        self.helper = self._helper(editing)
+
+    def _initial(self, initial, instance, invitation):
+        editing = instance is not None
         if not editing or not instance.time_zone:
-            initial.setdefault("time_zone", event.time_zone)
+            initial.setdefault("time_zone", self.event.time_zone)
         if not editing:
-            initial.update(self._account_initial(user))
+            initial.update(self._account_initial(self.user))
         if invitation is not None:
             initial.update(name=invitation.name, email=invitation.email, invitation_token=invitation.token)
         initial["language"] = instance.language if editing else (get_language() or "en")
-        super().__init__(*args, instance=instance, initial=initial, **kwargs)
+        return initial
 
+    def _set_up_sessions(self):
+        event = self.event
         self.fields["sessions"] = SessionChoiceField(
-            queryset=selectors.sessions_to_choose(event, user),
+            queryset=selectors.sessions_to_choose(event, self.user),
             event=event,
             required=False,
             widget=forms.CheckboxSelectMultiple,
@@ -144,39 +165,30 @@ class RegistrationForm(forms.ModelForm):
         if event.is_online and not self.fields["sessions"].queryset.exists():
             # A webinar without a programme: nothing to choose.
             del self.fields["sessions"]
-        self.fields["language"].required = False
-        self._set_up_interpretation()
-        self._apply_field_settings()
-        self._set_up_email(editing)
-        if editing:
-            del self.fields["privacy_consent"]
-            del self.fields["website"]
-            del self.fields["form_stamp"]
-        else:
-            self.fields["privacy_consent"].label = format_html(
-                gettext('I have read and accept the <a href="{url}" target="_blank">privacy notice</a>.'),
-                url=reverse("registrations:privacy"),
-            )
-            # timezone.js presets the select from the browser, only on a fresh form.
-            if not self.is_bound:
-                self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
-            self.fields["form_stamp"].initial = abuse.make_stamp(event)
-        if editing or self.registration_settings.mode != self.registration_settings.Mode.INVITATION:
-            del self.fields["invitation_code"]
-        if invitation is None:
-            del self.fields["invitation_token"]
 
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.layout = Layout(
+    def _set_up_new_registration(self):
+        self.fields["privacy_consent"].label = format_html(
+            gettext('I have read and accept the <a href="{url}" target="_blank">privacy notice</a>.'),
+            url=reverse("registrations:privacy"),
+        )
+        # timezone.js presets the select from the browser, only on a fresh form.
+        if not self.is_bound:
+            self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
+        self.fields["form_stamp"].initial = abuse.make_stamp(self.event)
+
+    def _helper(self, editing):
+        helper = FormHelper()
+        helper.form_method = "post"
+        helper.layout = Layout(
             *(
                 Field(name, wrapper_class="visually-hidden") if name == "website" else name
                 for name in self.fields
             )
         )
-        self.helper.add_input(
+        helper.add_input(
             Submit("submit", _("Save changes") if editing else _("Register"), css_class="btn-primary")
         )
+        return helper
 
     @staticmethod
     def _account_initial(user):

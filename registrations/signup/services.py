@@ -112,16 +112,7 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     """
     now = now or timezone.now()
     sessions = list(data.get("sessions") or [])
-    answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
-    registration = Registration(
-        event=event,
-        user=user,
-        name=data["name"],
-        email=data["email"].strip(),
-        privacy_consent_at=now,
-        privacy_notice_version=data.get("privacy_notice_version") or django_settings.PRIVACY_NOTICE_VERSION,
-        **answers,
-    )
+    registration = _unsaved_registration(event, data, user, now)
     # Rendering the email is the costly part: it is done before the lock is taken, for the
     # status an unlocked read predicts, and again under the lock only if the status differs.
     predicted = selectors.status_for_new_registration(
@@ -130,49 +121,13 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     rendered = {predicted: _render_new_registration_email(registration, predicted, sessions)}
 
     settings = capacity.lock_event(event)
-    if not settings.is_open(now):
-        raise RegistrationClosed(f"Registration for {event} is not open.")
-    if settings.mode == RegistrationSettings.Mode.INVITATION:
-        given = str(data.get("invitation_code") or "")
-        if not settings.invitation_code or not secrets.compare_digest(
-            given.encode(), settings.invitation_code.encode()
-        ):
-            raise InvalidInvitationCode(f"Wrong invitation code for {event}.")
-    invitation = None
-    if settings.mode == RegistrationSettings.Mode.GUEST_LIST:
-        token = str(data.get("invitation_token") or "")
-        # Serialised by the settings lock, like every registration for the event.
-        invitation = Invitation.objects.filter(event=event, token=token).first() if token else None
-        if invitation is None:
-            raise InvalidInvitationCode(f"No invitation of {event} has this token.")
+    _check_open_and_invited(settings, data, now)
+    invitation = _guest_list_invitation(settings, data)
+    if invitation is not None:
         registration.email = invitation.email
-
-    # Matches the unique index on lower(email) for active registrations.
-    existing = (
-        Registration.objects.annotate(address=Lower("email"))
-        .filter(event=event, address=registration.email.lower(), status__in=Registration.ACTIVE_STATUSES)
-        .first()
-    )
-    if existing is not None:
-        existing.event = event
-        raise AlreadyRegistered(existing)
-
-    if settings.mode == RegistrationSettings.Mode.APPROVAL:
-        status = Registration.Status.PENDING
-    elif capacity.has_room(settings, sessions):
-        status = Registration.Status.CONFIRMED
-    else:
-        status = Registration.Status.WAITLISTED
-    if status == Registration.Status.CONFIRMED:
-        capacity.count_in_sessions(sessions, +1)
-
-    registration.status = status
-    registration.waitlisted_at = now if status == Registration.Status.WAITLISTED else None
-    registration.save(force_insert=True)
-    if sessions:
-        registration.sessions.add(*sessions)
-    if status == Registration.Status.CONFIRMED:
-        capacity.take(settings)
+    _refuse_second_registration(event, registration.email)
+    status = _status_for_new_registration(settings, sessions)
+    _save_new_registration(registration, status, sessions, settings, now)
     if invitation is not None:
         # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
         invitation.registration = registration
@@ -183,6 +138,76 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
         registration=registration, kind=_NEW_REGISTRATION_EMAILS[status], content=rendered[status]
     )
     return registration
+
+
+def _unsaved_registration(event, data, user, now):
+    answers = {field: data[field] for field in _ANSWER_FIELDS if data.get(field) is not None}
+    return Registration(
+        event=event,
+        user=user,
+        name=data["name"],
+        email=data["email"].strip(),
+        privacy_consent_at=now,
+        privacy_notice_version=data.get("privacy_notice_version") or django_settings.PRIVACY_NOTICE_VERSION,
+        **answers,
+    )
+
+
+def _check_open_and_invited(settings, data, now):
+    """Raise RegistrationClosed or, in invitation mode, InvalidInvitationCode for a wrong code."""
+    if not settings.is_open(now):
+        raise RegistrationClosed(f"Registration for {settings.event} is not open.")
+    if settings.mode == RegistrationSettings.Mode.INVITATION:
+        given = str(data.get("invitation_code") or "")
+        if not settings.invitation_code or not secrets.compare_digest(
+            given.encode(), settings.invitation_code.encode()
+        ):
+            raise InvalidInvitationCode(f"Wrong invitation code for {settings.event}.")
+
+
+def _guest_list_invitation(settings, data):
+    """In guest-list mode, the invitation `data` has the token of (else InvalidInvitationCode); else None."""
+    if settings.mode != RegistrationSettings.Mode.GUEST_LIST:
+        return None
+    token = str(data.get("invitation_token") or "")
+    # Serialised by the settings lock, like every registration for the event.
+    invitation = Invitation.objects.filter(event=settings.event, token=token).first() if token else None
+    if invitation is None:
+        raise InvalidInvitationCode(f"No invitation of {settings.event} has this token.")
+    return invitation
+
+
+def _refuse_second_registration(event, email):
+    """Raise AlreadyRegistered when `email` already has an active registration for `event`."""
+    # Matches the unique index on lower(email) for active registrations.
+    existing = (
+        Registration.objects.annotate(address=Lower("email"))
+        .filter(event=event, address=email.lower(), status__in=Registration.ACTIVE_STATUSES)
+        .first()
+    )
+    if existing is not None:
+        existing.event = event
+        raise AlreadyRegistered(existing)
+
+
+def _status_for_new_registration(settings, sessions):
+    """Pending in approval mode; else confirmed when the event and `sessions` have room, else waitlisted."""
+    if settings.mode == RegistrationSettings.Mode.APPROVAL:
+        return Registration.Status.PENDING
+    if capacity.has_room(settings, sessions):
+        return Registration.Status.CONFIRMED
+    return Registration.Status.WAITLISTED
+
+
+def _save_new_registration(registration, status, sessions, settings, now):
+    """Insert `registration` with `status` and its sessions; a confirmed one takes its places."""
+    registration.status = status
+    registration.waitlisted_at = now if status == Registration.Status.WAITLISTED else None
+    registration.save(force_insert=True)
+    if sessions:
+        registration.sessions.add(*sessions)
+    if status == Registration.Status.CONFIRMED:
+        capacity.take(settings, sessions)
 
 
 # The email a new registration gets, by the status it gets.
