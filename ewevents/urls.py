@@ -8,6 +8,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from events.sitemaps import SITEMAPS
 from ewevents.health import health
+from ewevents.i18n import set_language
 
 
 class FaviconView(RedirectView):
@@ -35,7 +36,7 @@ urlpatterns = [
     path("admin/login/", AdminLoginRedirect.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("registrations.urls")),
     path("", include("events.urls")),
 ]
