@@ -6,9 +6,12 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from events.sitemaps import SITEMAPS
+from events.sitemaps import SITEMAPS, PagesSitemap
 from ewevents.health import health
 from ewevents.i18n import set_language
+
+# The composition root: the events app's sitemaps, with the registrations app's public page.
+SITEMAPS = {**SITEMAPS, "pages": PagesSitemap(["events:home", "events:past_events", "registrations:privacy"])}
 
 
 class FaviconView(RedirectView):

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events import page_cache
 from events import services as event_services
 from events.models import Session
 
@@ -103,12 +104,14 @@ def _take_place(settings):
     """Count one more confirmed registration; the caller holds the settings lock."""
     RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") + 1)
     settings.confirmed_count += 1
+    page_cache.places_changed(settings.event)
 
 
 def _free_place(settings):
     """Count one confirmed registration fewer; the caller holds the settings lock."""
     RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") - 1)
     settings.confirmed_count -= 1
+    page_cache.places_changed(settings.event)
 
 
 def _count_in_sessions(session_ids, change):
@@ -657,4 +660,5 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
             opens_at=event_services.shift_local_time(settings.opens_at, offset=offset, tz=event.tz),
             closes_at=event_services.shift_local_time(settings.closes_at, offset=offset, tz=event.tz),
         )
+        page_cache.places_changed(clone)
     return clone
