@@ -106,25 +106,24 @@ def event_detail(request, slug):
     event = _event_or_404(slug, request.user)
     additions = additions_for(request, event)
     offer_url = next((addition.offer_url for addition in additions if addition.offer_url), "")
-    zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
 
-    def programme():
+    def page():
+        zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
         sessions = selectors.programme_for(event, request.user)
         days = selectors.programme_days(event, sessions)
-        context = {"event": event, "days": days, "zoned_times": zoned_times}
+        # Topics are a webinar's; a conference page keeps its query count.
+        topics = list(event.topics.all()) if event.is_online else []
+        context = {"event": event, "days": days, "zoned_times": zoned_times, "topics": topics}
         return {
-            "section": page_cache.render_part(request, "events/includes/programme_section.html", context),
+            "header": page_cache.render_part(request, "events/includes/event_header.html", context),
+            "body": page_cache.render_part(request, "events/includes/event_body.html", context),
             "structured_data": event_json_ld(event, days, offer_url),
-            # Topics are a webinar's; a conference page keeps its query count.
-            "topics": list(event.topics.all()) if event.is_online else [],
         }
 
-    programme = page_cache.cached_part(request, f"event:{slug}", [event_scope(slug)], programme)
     context = {
         "event": event,
-        "programme": programme,
-        "zoned_times": zoned_times,
-        "topics": programme["topics"],
+        # All of the page but the additions, which may be this visitor's own.
+        "page": page_cache.cached_part(request, f"event:{slug}", [event_scope(slug)], page),
         "additions": [addition.render() for addition in additions],
     }
     built_from = [addition.context for addition in additions]

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from events import page_cache
 from events.additions import EventPageAddition
 
 from . import selectors
@@ -24,13 +25,17 @@ def registration_box(request, event):
     Whether registration is open, places left (from the count services maintain, no count
     over registrations) and the visitor's own registration. No box for an event that is over.
     The settings in the context name when registration opens and closes, so a page cached
-    with the box turns then; services call events.page_cache.places_changed when places or
-    settings change.
+    with the box turns then.
     """
     offer_url = reverse("registrations:register", kwargs={"slug": event.slug})
     if event.is_past:
         return EventPageAddition(offer_url=offer_url)
-    settings = selectors.registration_settings_for(event)
+    # Kept while the event and its places don't change: the event admin saves the settings with
+    # the event, services and the settings admin call page_cache.places_changed.
+    scopes = [page_cache.event_scope(event.slug), page_cache.places_scope(event.slug)]
+    settings = page_cache.cached_object(
+        f"registration-settings:{event.slug}", scopes, lambda: selectors.registration_settings_for(event)
+    )
     now = timezone.now()
     context = {
         "event": event,
