@@ -236,8 +236,12 @@ def event_feed(request, slug):
 @whole_page(_event)
 def event_ics(request, slug):
     event = _event_or_404(slug, request.user)
-    sessions = selectors.programme_for(event, request.user)
-    content = event_calendar(event, sessions, build_url=request.build_absolute_uri)
+
+    def calendar():
+        sessions = selectors.programme_for(event, request.user)
+        return event_calendar(event, sessions, build_url=request.build_absolute_uri)
+
+    content = page_cache.cached_part(request, f"ics:{slug}", [event_scope(slug)], calendar)
     return _ics_response(content, event.slug)
 
 
@@ -245,5 +249,9 @@ def event_ics(request, slug):
 @whole_page(_event)
 def session_ics(request, slug, pk):
     event, session = _session_or_404(slug, pk, request.user)
-    content = session_calendar(session, build_url=request.build_absolute_uri)
+
+    def calendar():
+        return session_calendar(session, build_url=request.build_absolute_uri)
+
+    content = page_cache.cached_part(request, f"session-ics:{pk}", [event_scope(slug)], calendar)
     return _ics_response(content, f"{event.slug}-{slugify(session.title)[:50]}")

@@ -530,6 +530,23 @@ def test_a_cached_calendar_file_keeps_its_type_and_name(client, mixed, django_as
     assert "SECRET" not in second.content.decode()
 
 
+@pytest.mark.parametrize("first", ["affiliate", "non_affiliate"])
+def test_a_logged_in_visitors_calendar_file_comes_from_the_cache_of_their_kind(
+    first, mixed, django_assert_num_queries
+):
+    url = reverse("events:event_ics", kwargs={"slug": mixed.event.slug})
+    clients = {kind: _visitor(kind) for kind in ("affiliate", "non_affiliate")}
+    clients[first].get(url)
+
+    for kind, client in clients.items():
+        client.get(url)
+        with django_assert_num_queries(1):  # the session: the user and the file are cached
+            content = client.get(url).content.decode()
+
+        assert ("Hidden closed meeting" in content) == (kind == "affiliate")
+        assert "Restricted conversation" in content
+
+
 def test_losing_a_membership_takes_restricted_details_away_on_the_next_request(mixed):
     membership = factories.MembershipFactory()
     client = Client()
