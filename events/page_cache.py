@@ -23,10 +23,11 @@ Three layers, each stored with the versions it was built under and the moment it
   named from the URL alone. Everyone else gets the page built for them on each request,
   from the cached parts: nothing personal (registration box, messages, CSRF tokens) is
   ever stored in a page or a part.
-- **Parts** (`cached_part`): the rendered programme, session details, speakers and webinar
-  lists, per page object, kind of viewer (events.access), and language.
-- **Objects** (`cached_object`): an event with its venue, series and partners, a series;
-  shared by every viewer, who then go through the visibility rule.
+- **Parts** (`cached_part`): rendered pieces of pages (an event page but its registration
+  box, the programme, a session's details, the speakers, the lists of events and webinars),
+  per page object, kind of viewer (events.access) and language.
+- **Objects** (`cached_object`): an event with its venue, series and partners, a series, an
+  event's registration settings; shared by every viewer, who then go through the visibility rule.
 
 What turns with the clock (an event ends and is past, registration opens or closes) is
 computed from the objects a page or part is built from, by `next_turn`: models name the
