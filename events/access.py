@@ -1,8 +1,13 @@
 """Who sees what: the one home of the visibility rule.
 
-Every output (pages, calendar files, emails, exports) asks these functions,
-directly or through ``Session.objects.visible_to`` and
-``Session.details_visible_to``. Nothing else reads ``Session.visibility``.
+Every output (pages, calendar files, emails, exports) asks this module, directly or
+through ``Session.objects.visible_to`` and ``Session.details_visible_to``. The values of
+``Session.visibility`` and ``Event.status`` are defined here, and nothing else compares
+them: ``SessionQuerySet.visible_to`` filters with the values this module returns, and
+``Session.details_visible_to`` and ``Session.is_restricted`` ask the functions below.
+
+Imports no model of the programme (events.models imports this module), only the
+organisations that make people affiliates.
 """
 
 from enum import StrEnum
@@ -11,9 +16,19 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db.models import Q
 
-from .models import Event, Organisation, Session
+from ewevents import versions
+
+from .organisations import AFFILIATION, Organisation
 
 _CACHE_ATTR = "_ewevents_audience"
+
+# Session.visibility: who a session is for.
+PUBLIC = "public"
+AFFILIATES = "affiliates"  # affiliates only; title and time shown publicly
+HIDDEN = "hidden"  # affiliates only; not listed publicly
+# Event.status: drafts are for staff.
+DRAFT = "draft"
+PUBLISHED = "published"
 
 
 class Audience(StrEnum):
@@ -25,18 +40,17 @@ class Audience(StrEnum):
 # The rule itself. For each audience: the session visibilities it sees listed
 # (title and time) and those it sees in full (description, speakers, links).
 _LISTED = {
-    Audience.PUBLIC: {Session.Visibility.PUBLIC, Session.Visibility.AFFILIATES},
-    Audience.AFFILIATE: set(Session.Visibility),
-    Audience.STAFF: set(Session.Visibility),
+    Audience.PUBLIC: frozenset({PUBLIC, AFFILIATES}),
+    Audience.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Audience.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
 }
 _IN_FULL = {
-    Audience.PUBLIC: {Session.Visibility.PUBLIC},
-    Audience.AFFILIATE: set(Session.Visibility),
-    Audience.STAFF: set(Session.Visibility),
+    Audience.PUBLIC: frozenset({PUBLIC}),
+    Audience.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Audience.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
 }
 
 
-AFFILIATION_VERSION_KEY = "events:affiliation-version"
 AFFILIATION_SECONDS = 10 * 60
 
 
@@ -46,17 +60,15 @@ def is_affiliate(user):
     Membership counts, and so does a verified email address on one of the
     organisation's domains. An unverified address never does.
 
-    The answer is cached per user and per affiliation version, which any change to an
-    organisation, its domains, a membership or an email address replaces (see
-    `connect_signals`): a person who loses their membership loses access on their next request.
+    The answer is cached per user and per version of the affiliation scope, which any write
+    to an organisation, its domains or a membership (events.organisations), or to an email
+    address (`affiliation_changed`), replaces: a person who loses their membership loses
+    access on their next request.
     """
     if not getattr(user, "is_authenticated", False):
         return False
-    from .page_cache import content_version
-
     key = f"events:affiliate:{user.pk}"
-    found = cache.get_many([AFFILIATION_VERSION_KEY, key])  # one round trip for both
-    version = found.get(AFFILIATION_VERSION_KEY) or content_version(AFFILIATION_VERSION_KEY)
+    (version,), found = versions.fetch([AFFILIATION], [key])  # one round trip for both
     cached = found.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -66,20 +78,12 @@ def is_affiliate(user):
 
 
 def affiliation_changed(**_kwargs):
-    from .page_cache import new_version
+    """Receiver of allauth's EmailAddress post_save and post_delete.
 
-    new_version(AFFILIATION_VERSION_KEY)
-
-
-def connect_signals():
-    from django.db.models.signals import post_delete, post_save
-
-    from .models import Membership, OrganisationDomain
-
-    for model in (Organisation, OrganisationDomain, Membership, EmailAddress):
-        uid = f"events.access.affiliation.{model.__name__}"
-        post_save.connect(affiliation_changed, sender=model, dispatch_uid=f"{uid}.save")
-        post_delete.connect(affiliation_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    A signal, because the model is allauth's: its writes don't pass through our querysets,
+    and a verified address on an organisation's domain makes its owner an affiliate.
+    """
+    versions.bump([AFFILIATION])
 
 
 def _is_affiliate(user):
@@ -110,12 +114,6 @@ def audience_of(user):
     return audience
 
 
-def forget_audience(user):
-    """Drop the cached audience, after a membership or email change in the same request."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def sees_drafts(user):
     return audience_of(user) is Audience.STAFF
 
@@ -127,14 +125,15 @@ def session_visibilities(user, *, in_full=False):
 
 
 def event_visible(event, user):
-    return event.status == Event.Status.PUBLISHED or sees_drafts(user)
-
-
-def session_listed(session, user):
-    return event_visible(session.event, user) and session.visibility in session_visibilities(user)
+    return event.status == PUBLISHED or sees_drafts(user)
 
 
 def session_details_visible(session, user):
     return event_visible(session.event, user) and session.visibility in session_visibilities(
         user, in_full=True
     )
+
+
+def is_restricted(session):
+    """Whether `session` is for affiliates: the public may not see it in full."""
+    return session.visibility not in _IN_FULL[Audience.PUBLIC]

@@ -1,9 +1,12 @@
-"""Events, their programme, speakers and the organisations whose members are affiliates."""
+"""Events, their programme and speakers. The organisations whose members are affiliates: events.organisations.
+
+Every model here is shown on cached pages: it writes through ewevents.versions, so each
+write makes the pages showing its row fresh (events.page_cache, events.querysets).
+"""
 
 import functools
 import zoneinfo
 
-from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +15,20 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import EventQuerySet, SessionQuerySet
+from ewevents.versions import VersionedModel
+
+from . import access
+from .organisations import Membership, Organisation, OrganisationDomain  # noqa: F401 (the app's models)
+from .querysets import (
+    EventPartnerQuerySet,
+    EventQuerySet,
+    SessionQuerySet,
+    SessionSpeakerQuerySet,
+    SpeakerQuerySet,
+    TopicQuerySet,
+    VenueQuerySet,
+    WebinarSeriesQuerySet,
+)
 
 LANGUAGE_NAMES = dict(ALL_LANGUAGES)
 
@@ -54,82 +70,7 @@ def validate_languages(values):
             raise ValidationError(_("“%(value)s” is not a language code."), params={"value": value})
 
 
-class Organisation(models.Model):
-    """An affiliate or monitoring partner; its members see restricted sessions."""
-
-    class Kind(models.TextChoices):
-        AFFILIATE = "affiliate", _("Affiliate")
-        MONITORING_PARTNER = "monitoring_partner", _("Monitoring partner")
-
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.AFFILIATE)
-    is_active = models.BooleanField(
-        _("active"),
-        default=True,
-        help_text=_("Members of inactive organisations are not affiliates."),
-    )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        through="Membership",
-        related_name="organisations",
-        verbose_name=_("members"),
-        blank=True,
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("organisation")
-        verbose_name_plural = _("organisations")
-
-    def __str__(self):
-        return self.name
-
-
-class OrganisationDomain(models.Model):
-    """An email domain: a verified address on it makes a user an affiliate."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="domains", verbose_name=_("organisation")
-    )
-    domain = models.CharField(
-        _("email domain"), max_length=253, unique=True, help_text=_("For example: example.org")
-    )
-
-    class Meta:
-        ordering = ["domain"]
-        verbose_name = _("email domain")
-        verbose_name_plural = _("email domains")
-
-    def __str__(self):
-        return self.domain
-
-    def clean(self):
-        self.domain = self.domain.strip().lower().lstrip("@")
-        if "." not in self.domain or "@" in self.domain or " " in self.domain:
-            raise ValidationError({"domain": _("Enter a domain such as example.org.")})
-
-
-class Membership(models.Model):
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
-    )
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership"),
-        ]
-
-    def __str__(self):
-        return f"{self.user} – {self.organisation}"
-
-
-class WebinarSeries(models.Model):
+class WebinarSeries(VersionedModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -145,6 +86,8 @@ class WebinarSeries(models.Model):
         help_text=_("Default for new webinars of this series."),
     )
 
+    objects = WebinarSeriesQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         verbose_name = _("webinar series")
@@ -157,11 +100,13 @@ class WebinarSeries(models.Model):
         return reverse("events:series_detail", kwargs={"slug": self.slug})
 
 
-class Topic(models.Model):
+class Topic(VersionedModel):
     """A subject webinars are filed under, to filter a series by."""
 
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -172,13 +117,15 @@ class Topic(models.Model):
         return self.name
 
 
-class Venue(models.Model):
+class Venue(VersionedModel):
     name = models.CharField(_("name"), max_length=200)
     address = models.TextField(_("address"), blank=True)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=100)
     website = models.URLField(_("website"), blank=True)
     directions = models.TextField(_("directions"), blank=True, help_text=_("How to get there."))
+
+    objects = VenueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -189,15 +136,15 @@ class Venue(models.Model):
         return f"{self.name}, {self.city}"
 
 
-class Event(models.Model):
+class Event(VersionedModel):
     class Kind(models.TextChoices):
         CONFERENCE = "conference", _("In-person conference")
         WEBINAR = "webinar", _("Online webinar")
         HYBRID = "hybrid", _("Hybrid event")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        DRAFT = access.DRAFT, _("Draft")
+        PUBLISHED = access.PUBLISHED, _("Published")
 
     title = models.CharField(_("title"), max_length=250)
     subtitle = models.CharField(_("subtitle"), max_length=250, blank=True)
@@ -268,6 +215,10 @@ class Event(models.Model):
 
     objects = EventQuerySet.as_manager()
 
+    # At its end an event is past: lists move it, its page drops the registration box and
+    # shows the recording (events.page_cache.next_turn).
+    page_turns = ("end",)
+
     class Meta:
         ordering = ["start"]
         verbose_name = _("event")
@@ -316,7 +267,7 @@ class Event(models.Model):
         ]
 
 
-class EventPartner(models.Model):
+class EventPartner(VersionedModel):
     """A host, co-host or supporter named on the event page."""
 
     class Role(models.TextChoices):
@@ -332,6 +283,8 @@ class EventPartner(models.Model):
     website = models.URLField(_("website"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    objects = EventPartnerQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("host or supporter")
@@ -341,12 +294,14 @@ class EventPartner(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
 
-class Speaker(models.Model):
+class Speaker(VersionedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     role = models.CharField(_("job title"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True)
+
+    objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -357,7 +312,7 @@ class Speaker(models.Model):
         return self.name
 
 
-class Session(models.Model):
+class Session(VersionedModel):
     """An item of an event's programme, from a panel to a coffee break."""
 
     class Kind(models.TextChoices):
@@ -371,9 +326,9 @@ class Session(models.Model):
         PLENARY = "plenary", _("Plenary")
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", _("Public")
-        AFFILIATES = "affiliates", _("Affiliates only, title and time shown publicly")
-        HIDDEN = "hidden", _("Affiliates only, not listed publicly")
+        PUBLIC = access.PUBLIC, _("Public")
+        AFFILIATES = access.AFFILIATES, _("Affiliates only, title and time shown publicly")
+        HIDDEN = access.HIDDEN, _("Affiliates only, not listed publicly")
 
     # Breaks and meals are part of the timeline but nobody signs up for them.
     NOT_ATTENDABLE = (Kind.BREAK, Kind.MEAL)
@@ -435,9 +390,7 @@ class Session(models.Model):
     # Keep in sync with SessionQuerySet.visible_to: both read events.access.
     def details_visible_to(self, user):
         """Return whether `user` may see this session's description, speakers and links."""
-        from .access import session_details_visible
-
-        return session_details_visible(self, user)
+        return access.session_details_visible(self, user)
 
     @property
     def is_attendable(self):
@@ -445,11 +398,7 @@ class Session(models.Model):
 
     @property
     def is_restricted(self):
-        return self.visibility != self.Visibility.PUBLIC
-
-    @property
-    def effective_language(self):
-        return self.language or self.event.language
+        return access.is_restricted(self)
 
     @property
     def effective_interpretation_languages(self):
@@ -466,7 +415,7 @@ class Session(models.Model):
         ]
 
 
-class SessionSpeaker(models.Model):
+class SessionSpeaker(VersionedModel):
     class Role(models.TextChoices):
         SPEAKER = "speaker", _("Speaker")
         MODERATOR = "moderator", _("Moderator")
@@ -479,6 +428,8 @@ class SessionSpeaker(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SPEAKER)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = SessionSpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]

@@ -1,52 +1,83 @@
-"""Rendered parts of the public pages (programme, session details, speakers, webinar lists), cached.
+"""The public pages, cached: whole for visitors without a session, in parts for everyone else.
 
-A part is cached per page object, per kind of viewer, per language and per content
-version. The kind of viewer comes from events.access, so an affiliate's or staff's
-rendering is only ever served to another affiliate or staff member; anonymous
-visitors get their own, since theirs carries "Log in to see the details" links.
+What a cached thing is built from is named by scopes (ewevents.versions), each with a
+version in the cache:
 
-The content version is one random token in the cache. Saving or deleting anything
-the parts show (events, sessions, speakers, venues, series, topics) replaces it, so
-the next request renders afresh (see `connect_signals`). Parts hold nothing personal:
-what depends on the visitor (CSRF tokens, their registration, places left, messages)
-is rendered on every request, outside them.
+- ``event:<slug>``: one event with its sessions, speakers, partners, venue, topics and the
+  title of its series; ``places:<slug>``: its registration box (places left, open or not);
+- ``series:<slug>``: a webinar series with its webinars and their topics;
+- ``listings``: the home and past events pages (every event, venue and series).
 
-Whole pages (`shared_page`) are cached the same way for WHOLE_PAGE_SECONDS, per kind of
-viewer and also per places version (they show places left). What differs between two
-visitors of one kind is filled in on every request: CSRF tokens, and personal holes such
-as the registration box of someone registered (see `hole`).
+Writers need do nothing: the models behind these pages write through
+ewevents.versions.VersionedModel and VersionedQuerySet (events.querysets names the scopes
+of each row), so save(), delete(), update() and the bulk writes bump the scopes of the rows
+they touch, wherever they are called from: services, admin, commands, a shell. What is not
+a row of ours calls a function here (`places_changed`). A change to one event leaves the
+other events' pages cached.
 
-If the cache is down, every read misses and pages are built as without it. If it was
-unreachable at the moment of a change, an old part can live on for up to
-PART_SECONDS; that is also the longest a part lives at all.
+Three layers, each stored with the versions it was built under and the moment it turns:
+
+- **Whole pages** (`whole_page`), for a GET without a query string from a visitor without a
+  session and without waiting messages: they are anonymous, and their pages are the same
+  for all of them. A hit costs one cache round trip and no query, because the scopes are
+  named from the URL alone. Everyone else gets the page built for them on each request,
+  from the cached parts: nothing personal (registration box, messages, CSRF tokens) is
+  ever stored in a page or a part.
+- **Parts** (`cached_part`): rendered pieces of pages (an event page but its registration
+  box, the programme, a session's details, the speakers, the lists of events and webinars),
+  per page object, kind of viewer (events.access) and language.
+- **Objects** (`cached_object`): an event with its venue, series and partners, a series, an
+  event's registration settings; shared by every viewer, who then go through the visibility rule.
+
+What turns with the clock (an event ends and is past, registration opens or closes) is
+computed from the objects a page or part is built from, by `next_turn`: models name the
+fields holding such moments in ``page_turns``. Nothing is kept past its next turn.
+
+If the cache is down, every read misses. Nothing lives longer than LIFETIME, which bounds
+what a write behind the ORM's back (raw SQL, a data migration) can leave stale.
 """
 
+import datetime as dt
 import functools
 import math
-import re
-import uuid
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from ewevents import versions
 
 from .access import Audience, audience_of
 
-PART_SECONDS = 10 * 60
-VERSION_KEY = "events:content-version"
-# Bumped whenever a registration takes or frees a place, or registration settings change:
-# whole anonymous pages show "places left" and "registration is open".
-PLACES_VERSION_KEY = "events:places-version"
-# Whole pages live briefly: "registration opens" and "upcoming" turn with the clock, not with a save.
-WHOLE_PAGE_SECONDS = 30
-_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-_CSRF_PLACEHOLDER = "\x00csrf\x00"
+LIFETIME = 10 * 60  # seconds
+LISTINGS = "listings"
+
+
+def event_scope(slug):
+    return f"event:{slug}"
+
+
+def places_scope(slug):
+    return f"places:{slug}"
+
+
+def series_scope(slug):
+    return f"series:{slug}"
+
+
+def places_changed(event):
+    """Make the pages showing `event`'s registration box stale: places taken or freed, settings changed.
+
+    For the registrations app, whose rows are not the pages' own. Now and once committed.
+    """
+    versions.bump([places_scope(event.slug)])
 
 
 def viewer_kind(user):
@@ -57,234 +88,189 @@ def viewer_kind(user):
     return str(audience)
 
 
-def content_version(key=VERSION_KEY):
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key, "none")
-    return version
+# --- When a page turns ---------------------------------------------------------------------------
 
 
-def _new_content_version(key):
-    cache.set(key, uuid.uuid4().hex, timeout=None)
+@dataclass(frozen=True)
+class Part:
+    """A rendered part of a page, with the moment it turns (None if it never does); renders as its HTML."""
+
+    html: str
+    turns_at: dt.datetime | None = None
+
+    def __str__(self):
+        return mark_safe(self.html)  # noqa: S308 (rendered by a template, escaped there)
+
+    def __html__(self):
+        return self.html
 
 
-def new_version(key):
-    """Replace the version `key` now, and again once the change is committed."""
-    _new_content_version(key)
-    transaction.on_commit(functools.partial(_new_content_version, key))
+def next_turn(objects, *, now=None):
+    """Return the first moment after `now` at which something built from `objects` reads differently.
 
-
-def places_changed(**_kwargs):
-    """Make whole anonymous pages stale after a place is taken or freed (now, and after the commit)."""
-    new_version(PLACES_VERSION_KEY)
-
-
-def content_changed(**_kwargs):
-    """Make every cached part stale: now, and again once the change is committed.
-
-    The second time covers a page built between the two from what was still the old data.
+    Or None. A model instance turns at the moments held by the fields its class names in
+    `page_turns` (an event's end; registration opening and closing); a Part when it says;
+    lists, tuples, sets and dict values are looked into.
     """
-    new_version(VERSION_KEY)
+    now = now or timezone.now()
+    moments = [moment for moment in _moments(objects) if moment is not None and moment > now]
+    return min(moments, default=None)
 
 
-def cached_part(name, pk, user, build, *, seconds=PART_SECONDS):
-    """Return the part `name` of object `pk` as `user`'s kind of viewer sees it, building it on a miss.
+def _moments(value):
+    if isinstance(value, Part):
+        yield value.turns_at
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _moments(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _moments(item)
+    else:
+        for name in getattr(type(value), "page_turns", ()):
+            yield getattr(value, name)
 
-    `build()` returns the part (any picklable value, usually rendered HTML); it is called
-    only on a miss and must depend on nothing but the object, the viewer's kind and the
-    language. `seconds`, or what it returns when called with the part just built, shortens
-    how long the part lives, for parts that change with time.
+
+def _seconds_to_keep(turns_at):
+    if turns_at is None:
+        return LIFETIME
+    return max(min(math.ceil((turns_at - timezone.now()).total_seconds()), LIFETIME), 1)
+
+
+class _Cached(NamedTuple):
+    versions: tuple
+    turns_at: dt.datetime | None
+    value: object
+
+
+def _fresh(cached, versions):
+    return (
+        cached is not None
+        and cached.versions == versions
+        and (cached.turns_at is None or timezone.now() < cached.turns_at)
+    )
+
+
+def _store(key, versions, value, built_from):
+    turns_at = next_turn(built_from)
+    cache.set(key, _Cached(versions, turns_at, value), _seconds_to_keep(turns_at))
+
+
+# --- Parts and objects ----------------------------------------------------------------------------
+
+
+def render_part(request, template_name, context, *, with_request=False, built_from=()):
+    """Render a part: a Part that turns when what `context` or `built_from` holds does (see next_turn).
+
+    Without the request, so nothing of this visitor's gets in: what the part may know of them
+    is what their kind of viewer shares, whether they are logged in (for "Log in to see the
+    details") and the page's path. `with_request` is for templates that need it for links
+    (pagination), in parts that are only cached for the URL without a query string.
+    `built_from` adds what the part depends on without showing it (the next event to end,
+    for the past events).
     """
-    key = f"events:part:{name}:{pk}:{viewer_kind(user)}:{get_language()}:{content_version()}"
-    part = cache.get(key)
-    if part is None:
-        part = build()
-        lifetime = seconds(part) if callable(seconds) else seconds
-        cache.set(key, part, max(min(int(lifetime), PART_SECONDS), 1))
+    if with_request:
+        html = render_to_string(template_name, context, request=request)
+    else:
+        signed_in = viewer_kind(request.user) != "anonymous"
+        html = render_to_string(template_name, {**context, "signed_in": signed_in, "page_path": request.path})
+    return Part(html, next_turn([context, built_from]))
+
+
+def cached_part(request, name, scopes, build):
+    """Return the part `name` as `request`'s kind of viewer sees it in its language, building it on a miss.
+
+    `name` says which part of which object ("session:12"); `scopes` what it is built from.
+    `build()` returns the part (a Part, or a dict of them and other picklable values) and is
+    called only on a miss. It must depend on nothing but the objects, the kind of viewer and
+    the language. The part is kept until a scope changes or it turns (see `next_turn`).
+    """
+    key = f"events:part:{name}:{viewer_kind(request.user)}:{get_language()}"
+    current, found = versions.fetch(scopes, [key])
+    cached = found.get(key)
+    if _fresh(cached, current):
+        return cached.value
+    part = build()
+    _store(key, current, part, part)
     return part
 
 
 _MISSING = "missing"
 
 
-def cached_object(name, load):
-    """Return `load()`'s result (a model instance, or None), kept in the cache per content version.
+def cached_object(name, scopes, load):
+    """Return `load()`'s result (a model instance, or None), kept while `scopes` don't change.
 
     For what every viewer shares, such as an event with its venue and partners; callers
     still apply the visibility rule to what they get.
     """
-    key = f"events:object:{name}:{content_version()}"
-    found = cache.get(key)
-    if found is None:
-        found = load()
-        cache.set(key, _MISSING if found is None else found, PART_SECONDS)
-    return None if isinstance(found, str) and found == _MISSING else found
+    key = f"events:object:{name}"
+    current, found = versions.fetch(scopes, [key])
+    cached = found.get(key)
+    if not _fresh(cached, current):
+        loaded = load()
+        cached = _Cached(current, None, _MISSING if loaded is None else loaded)
+        cache.set(key, cached, LIFETIME)
+    return None if isinstance(cached.value, str) and cached.value == _MISSING else cached.value
 
 
-def connect_signals():
-    """Mark the content changed when anything the cached parts show is saved or deleted.
+# --- Whole pages ----------------------------------------------------------------------------------
 
-    Memberships and organisations are left out: they decide a viewer's kind, which is
-    worked out on every request, and no part shows them.
+
+def render_page(request, template_name, context, *, built_from=()):
+    """Render a page like django.shortcuts.render, noting what it is built from for `whole_page`.
+
+    The context's parts and objects say when the page turns; `built_from` adds what the page
+    depends on without showing it.
     """
-    from .models import Event, EventPartner, Session, SessionSpeaker, Speaker, Topic, Venue, WebinarSeries
-
-    for model in (Event, EventPartner, Session, SessionSpeaker, Speaker, Topic, Venue, WebinarSeries):
-        uid = f"events.page_cache.{model.__name__}"
-        post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}.save")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}.delete")
-    # Links added with .add() or .set() are bulk-inserted, without post_save.
-    m2m_changed.connect(content_changed, sender=Event.topics.through, dispatch_uid="events.page_cache.topics")
-    m2m_changed.connect(content_changed, sender=SessionSpeaker, dispatch_uid="events.page_cache.speakers")
+    response = render(request, template_name, context)
+    response.built_from = (context, built_from)
+    return response
 
 
-def _plain_get(request):
-    """A GET or HEAD for a URL without a query string, by someone with no messages waiting.
+def _served_whole(request):
+    """A GET or HEAD of a URL without a query string, by a visitor without a session or waiting messages.
 
-    Messages wait in their cookie; the session holds those that did not fit, only ever along
-    with the cookie (FallbackStorage).
+    Such a visitor is anonymous, seen without a look at the session or the user. Messages wait
+    in their cookie; the session holds those that did not fit, only ever along with it.
     """
     return (
         request.method in ("GET", "HEAD")
         and not request.META.get("QUERY_STRING")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )
 
 
-def _whole_page_viewer(request):
-    """Return the kind of viewer whose whole pages `request` may be served, or None to build it afresh.
+def whole_page(scopes):
+    """Serve the view's pages whole from the cache to visitors without a session (see `_served_whole`).
 
-    Visitors without a session cookie are anonymous without a look at the session or the user.
-    """
-    if not _plain_get(request):
-        return None
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return "anonymous"
-    return viewer_kind(request.user)
-
-
-# Personal holes: parts of a whole page that may differ between visitors of one kind. They are
-# stored as what a visitor without anything personal sees, between markers that name a filler;
-# on every request the filler returns this visitor's own version, or None to keep the stored one.
-# Markers are HTML comments: escaped text can't contain "<!--", so content can't forge one.
-_HOLE = re.compile(r"<!--hole ([\w-]+) ([\w-]+)( personal)?-->(.*?)<!--/hole-->", re.S)
-_hole_fillers = {}
-
-
-def register_hole(name, filler):
-    """Let whole pages hold holes called `name`; `filler(request, arg)` returns own HTML or None."""
-    _hole_fillers[name] = filler
-
-
-def hole(name, arg, html, *, personal):
-    """Return `html` marked as the hole `name` for `arg`; `personal` when it is this visitor's own version.
-
-    A page holding a personal version is not stored: it would show one visitor's part to others.
-    """
-    return format_html("<!--hole {} {}{}-->{}<!--/hole-->", name, arg, " personal" if personal else "", html)
-
-
-def _fill_holes(request, body):
-    if "<!--hole " not in body:
-        return body
-
-    def fill(match):
-        name, arg, _personal, shared = match.groups()
-        own = _hole_fillers[name](request, arg)
-        return shared if own is None else own
-
-    return _HOLE.sub(fill, body)
-
-
-def _without_hole_markers(body):
-    return _HOLE.sub(lambda match: match.group(4), body) if "<!--hole " in body else body
-
-
-def _has_personal_hole(body):
-    return any(match.group(3) for match in _HOLE.finditer(body))
-
-
-def _cached_page(request, kind):
-    """Return (key, versions, the cached page or None) for `kind` of viewer, in one round trip.
-
-    The page is stored with the versions it was built under; a page stored under other
-    versions is stale and counts as a miss.
-    """
-    key = f"events:page:{kind}:{get_language()}:{request.path}"
-    found = cache.get_many([VERSION_KEY, PLACES_VERSION_KEY, key])
-    versions = (
-        found.get(VERSION_KEY) or content_version(),
-        found.get(PLACES_VERSION_KEY) or content_version(PLACES_VERSION_KEY),
-    )
-    cached = found.get(key)
-    if cached is None or cached[0] != versions:
-        return key, versions, None
-    return key, versions, cached[1:]
-
-
-def changes_at(request, moment):
-    """Note that the page being built for `request` shows something that turns at `moment`.
-
-    Registration opening or closing, an event ending: the whole page is kept no later
-    than the first such moment still to come, so it turns on time, not up to
-    WHOLE_PAGE_SECONDS late. `moment` may be None (nothing turns).
-    """
-    if moment is None or moment <= timezone.now():
-        return
-    earliest = getattr(request, "_page_changes_at", None)
-    if earliest is None or moment < earliest:
-        request._page_changes_at = moment
-
-
-def _seconds_to_keep(request):
-    moment = getattr(request, "_page_changes_at", None)
-    if moment is None:
-        return WHOLE_PAGE_SECONDS
-    # Whole seconds, rounded down: in the last second before the moment, pages are not kept.
-    return max(min(math.floor((moment - timezone.now()).total_seconds()), WHOLE_PAGE_SECONDS), 0)
-
-
-def _response(request, headers, body):
-    token = get_token(request) if _CSRF_PLACEHOLDER in body else ""
-    return HttpResponse(_fill_holes(request, body.replace(_CSRF_PLACEHOLDER, token)), headers=headers)
-
-
-def shared_page(view):
-    """Serve whole pages from the cache to every visitor of one kind, keyed by path, language and versions.
-
-    Visitors of one kind (anonymous, logged in, affiliate, staff: see viewer_kind) see the same
-    page but for the CSRF tokens, stored as a placeholder and filled in for each visitor, and
-    for personal holes (see `hole`), filled in for each visitor. A URL with a query string,
-    or a visitor with messages waiting, gets the view itself, with its cached parts.
+    `scopes(**url_kwargs)` names the scopes the page is built from, from the URL alone. A
+    page is kept per path and language until one of them changes or it turns: the view
+    says what it is built from with `render_page`; a response without that never turns.
+    Everyone else gets the view itself, with its cached parts.
     """
 
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        kind = _whole_page_viewer(request)
-        if kind is None:
-            return _strip_hole_markers(view(request, *args, **kwargs))
-        key, versions, cached = _cached_page(request, kind)
-        if cached is not None:
-            return _response(request, *cached)
-        response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming or response.cookies:
-            return _strip_hole_markers(response)
-        body = response.content.decode(response.charset)
-        seconds = _seconds_to_keep(request)
-        if seconds and not _has_personal_hole(body):
-            # The view's own headers (type, a calendar file's name); middleware adds the rest each time.
-            headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
-            stored = _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", body)
-            cache.set(key, (versions, headers, stored), seconds)
-        response.content = _without_hole_markers(body)
-        return response
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _served_whole(request):
+                return view(request, *args, **kwargs)
+            key = f"events:page:{get_language()}:{request.path}"
+            current, found = versions.fetch(scopes(*args, **kwargs), [key])
+            cached = found.get(key)
+            if _fresh(cached, current):
+                headers, body = cached.value
+                return HttpResponse(body, headers=headers)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                # The view's own headers (type, a calendar file's name); middleware adds the rest each time.
+                headers = {
+                    name: value for name, value in response.items() if name.lower() != "content-length"
+                }
+                _store(key, current, (headers, response.content), getattr(response, "built_from", ()))
+            return response
 
-    return wrapped
+        return wrapped
 
-
-def _strip_hole_markers(response):
-    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
-        return response
-    response.content = _without_hole_markers(response.content.decode(response.charset))
-    return response
+    return decorator

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from . import page_cache
 from .access import event_visible
-from .models import Event, Session, SessionSpeaker, Speaker, Topic
+from .models import Event, Session, SessionSpeaker, Speaker, Topic, WebinarSeries
 from .translation import in_active_language, in_every_language
 
 
@@ -40,8 +40,15 @@ def event_for(slug, user):
         events = Event.objects.select_related("venue", "series").prefetch_related("partners")
         return events.filter(slug=slug).first()
 
-    event = page_cache.cached_object(f"event:{slug}", load)
+    event = page_cache.cached_object(f"event:{slug}", [page_cache.event_scope(slug)], load)
     return event if event is not None and event_visible(event, user) else None
+
+
+def series_for(slug):
+    """Return the webinar series `slug`, or None; kept in the cache, as every viewer sees it alike."""
+    return page_cache.cached_object(
+        f"series:{slug}", [page_cache.series_scope(slug)], WebinarSeries.objects.filter(slug=slug).first
+    )
 
 
 def programme_for(event, user):
@@ -113,15 +120,12 @@ def past_events_for(user, *, now=None):
     return Event.objects.visible_to(user).past(now).select_related("venue", "series")
 
 
-def next_event_end(user, *, now=None):
-    """When the next of the upcoming events `user` may open ends (then it is past), or None."""
-    return Event.objects.visible_to(user).upcoming(now).order_by("end").values_list("end", flat=True).first()
+def next_event_to_end(user, *, now=None):
+    """Return the next of the upcoming events `user` may open to end (then it is past), or None.
 
-
-def series_webinars_for(series, user, *, now=None):
-    """Return (upcoming, past) webinars of `series` that `user` may open."""
-    page = series_page_for(series, user, now=now)
-    return page.upcoming, page.past
+    With only its end loaded.
+    """
+    return Event.objects.visible_to(user).upcoming(now).order_by("end").only("end").first()
 
 
 # English and Spanish, whichever language the page is in.

@@ -15,10 +15,15 @@ ANONYMOUS = AnonymousUser()
 
 
 class PagesSitemap(Sitemap):
+    """Pages without an object, by URL name: the events app's, and those the project adds."""
+
     changefreq = "daily"
 
+    def __init__(self, url_names=("events:home", "events:past_events")):
+        self.url_names = list(url_names)
+
     def items(self):
-        return ["events:home", "events:past_events", "registrations:privacy"]
+        return self.url_names
 
     def location(self, item):
         return reverse(item)
@@ -45,8 +50,9 @@ class SeriesSitemap(Sitemap):
         return WebinarSeries.objects.order_by("pk")
 
 
+# The project's sitemap (ewevents.urls) adds the other apps' pages to "pages".
 SITEMAPS = {
-    "pages": PagesSitemap,
+    "pages": PagesSitemap(),
     "events": EventSitemap,
     "sessions": SessionSitemap,
     "series": SeriesSitemap,

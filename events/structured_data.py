@@ -9,7 +9,6 @@ import json
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
@@ -56,11 +55,12 @@ def _organisers(event):
     return hosts or ORGANISER
 
 
-def event_data(event, sessions, *, build_url):
+def event_data(event, sessions, *, build_url, offer_url=""):
     """Return the schema.org Event of `event` as a dict, or None when the public may not see it.
 
     `sessions` are the ones the page lists; only those the public sees in full are named.
-    `build_url` turns a path into an absolute URL.
+    `build_url` turns a path into an absolute URL. `offer_url` is the path where people sign
+    up, which the registrations app gives the event page (events.additions).
     """
     public = AnonymousUser()
     if not event_visible(event, public):
@@ -79,15 +79,12 @@ def event_data(event, sessions, *, build_url):
         "location": _locations(event, page_url),
         "organizer": _organisers(event),
         "isAccessibleForFree": True,
-        "offers": {
-            "@type": "Offer",
-            "price": 0,
-            "priceCurrency": "EUR",
-            "url": build_url(reverse("registrations:register", kwargs={"slug": event.slug})),
-        },
+        "offers": {"@type": "Offer", "price": 0, "priceCurrency": "EUR"},
         "inLanguage": event.language,
         "url": page_url,
     }
+    if offer_url:
+        data["offers"]["url"] = build_url(offer_url)
     sub_events = [
         {
             "@type": "Event",

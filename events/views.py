@@ -1,23 +1,41 @@
-"""Public pages of events, programmes, speakers and webinar series. Thin: reads come from selectors."""
+"""Public pages of events, programmes, speakers and webinar series. Thin: reads come from selectors.
+
+Each page is cached whole for visitors without a session and built from cached parts for
+everyone else (events.page_cache); `whole_page` names, from the URL, the scopes it is built from.
+"""
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from . import page_cache, selectors
+from .additions import additions_for
 from .calendar import event_calendar, series_calendar, session_calendar
-from .models import Event, WebinarSeries
-from .signals import event_page_context
+from .models import WebinarSeries
+from .page_cache import LISTINGS, event_scope, places_scope, series_scope, whole_page
 from .templatetags.page_meta import event_json_ld
 from .times import zoned_ranges
 from .translation import in_active_language
 
 PAST_WEBINARS_PER_PAGE = 20
+
+
+def _listings():
+    return [LISTINGS]
+
+
+def _event(slug, pk=None):
+    return [event_scope(slug)]
+
+
+def _event_with_places(slug):
+    return [event_scope(slug), places_scope(slug)]
+
+
+def _series(slug):
+    return [series_scope(slug)]
 
 
 def _event_or_404(slug, user):
@@ -33,18 +51,6 @@ def _session_or_404(slug, pk, user):
     if session is None:
         raise Http404
     return event, session
-
-
-def _render_part(template_name, request, context):
-    """Render a part for page_cache: never with the request, so nothing of this visitor's gets in.
-
-    What the part may know of the visitor is what their kind of viewer shares: whether
-    they are logged in (for "Log in to see the details") and the page's path.
-    """
-    kind = page_cache.viewer_kind(request.user)
-    return render_to_string(
-        template_name, {**context, "signed_in": kind != "anonymous", "page_path": request.path}
-    )
 
 
 def _ics_response(content, filename):
@@ -64,77 +70,85 @@ def _feed_reader():
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_listings)
 def home(request):
-    events = list(selectors.upcoming_events_for(request.user))
-    if events:
-        page_cache.changes_at(request, min(event.end for event in events))  # it leaves the list
-    return render(
-        request,
-        "events/home.html",
-        {
+    def upcoming():
+        events = list(selectors.upcoming_events_for(request.user))
+        context = {
             "conferences": [event for event in events if not event.is_online],
             "webinars": [event for event in events if event.is_online],
             "series_list": list(WebinarSeries.objects.order_by(in_active_language("title"))),
-        },
-    )
+        }
+        return page_cache.render_part(request, "events/includes/upcoming_events.html", context)
+
+    part = page_cache.cached_part(request, "upcoming", [LISTINGS], upcoming)
+    return page_cache.render_page(request, "events/home.html", {"upcoming": part})
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_listings)
 def past_events(request):
-    events = list(selectors.past_events_for(request.user))
-    page_cache.changes_at(request, selectors.next_event_end(request.user))  # it joins the list
-    return render(request, "events/past_events.html", {"events": events})
+    def past():
+        events = list(selectors.past_events_for(request.user))
+        next_to_end = selectors.next_event_to_end(request.user)  # it joins the list when it ends
+        context = {"events": events}
+        return page_cache.render_part(
+            request, "events/includes/past_event_list.html", context, built_from=next_to_end
+        )
+
+    part = page_cache.cached_part(request, "past", [LISTINGS], past)
+    return page_cache.render_page(request, "events/past_events.html", {"past_events": part})
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event_with_places)
 def event_detail(request, slug):
     event = _event_or_404(slug, request.user)
-    page_cache.changes_at(request, event.end)  # then it is past: no registration box, the recording
-    zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
+    additions = additions_for(request, event)
+    offer_url = next((addition.offer_url for addition in additions if addition.offer_url), "")
 
-    def programme():
+    def page():
+        zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
         sessions = selectors.programme_for(event, request.user)
         days = selectors.programme_days(event, sessions)
-        context = {"event": event, "days": days, "zoned_times": zoned_times}
+        # Topics are a webinar's; a conference page keeps its query count.
+        topics = list(event.topics.all()) if event.is_online else []
+        context = {"event": event, "days": days, "zoned_times": zoned_times, "topics": topics}
         return {
-            "section": _render_part("events/includes/programme_section.html", request, context),
-            "structured_data": event_json_ld(event, days),
+            "header": page_cache.render_part(request, "events/includes/event_header.html", context),
+            "body": page_cache.render_part(request, "events/includes/event_body.html", context),
+            "structured_data": event_json_ld(event, days, offer_url),
         }
 
     context = {
         "event": event,
-        "programme": page_cache.cached_part("event", event.pk, request.user, programme),
-        "zoned_times": zoned_times,
-        # Topics are a webinar's; a conference page keeps its query count.
-        "topics": list(event.topics.all()) if event.is_online else [],
+        # All of the page but the additions, which may be this visitor's own.
+        "page": page_cache.cached_part(request, f"event:{slug}", [event_scope(slug)], page),
+        "additions": [addition.render() for addition in additions],
     }
-    for _receiver, extra in event_page_context.send(sender=Event, request=request, event=event):
-        context.update(extra)
-    return render(request, "events/event_detail.html", context)
+    built_from = [addition.context for addition in additions]
+    return page_cache.render_page(request, "events/event_detail.html", context, built_from=built_from)
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def programme_print(request, slug):
     event = _event_or_404(slug, request.user)
 
     def programme():
         sessions = selectors.programme_for(event, request.user)
         context = {"event": event, "days": selectors.programme_days(event, sessions)}
-        return _render_part("events/includes/programme.html", request, context)
+        return page_cache.render_part(request, "events/includes/programme.html", context)
 
     context = {
         "event": event,
-        "programme": page_cache.cached_part("print", event.pk, request.user, programme),
+        "programme": page_cache.cached_part(request, f"print:{slug}", [event_scope(slug)], programme),
     }
-    return render(request, "events/programme_print.html", context)
+    return page_cache.render_page(request, "events/programme_print.html", context)
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def session_detail(request, slug, pk):
     event = _event_or_404(slug, request.user)
     session = selectors.session_for(event, pk, request.user, with_speakers=False)
@@ -143,79 +157,74 @@ def session_detail(request, slug, pk):
 
     def details():
         selectors.add_speakers(session, request.user)
-        return _render_part("events/includes/session_details.html", request, {"session": session})
+        return page_cache.render_part(request, "events/includes/session_details.html", {"session": session})
 
     context = {
         "event": event,
         "session": session,
-        "session_details": page_cache.cached_part("session", session.pk, request.user, details),
+        "session_details": page_cache.cached_part(request, f"session:{pk}", [event_scope(slug)], details),
     }
-    return render(request, "events/session_detail.html", context)
+    return page_cache.render_page(request, "events/session_detail.html", context)
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def speakers(request, slug):
     event = _event_or_404(slug, request.user)
 
     def speaker_list():
         speakers = list(selectors.speakers_for(event, request.user))
-        return _render_part(
-            "events/includes/speaker_list.html", request, {"event": event, "speakers": speakers}
-        )
+        context = {"event": event, "speakers": speakers}
+        return page_cache.render_part(request, "events/includes/speaker_list.html", context)
 
     context = {
         "event": event,
-        "speaker_list": page_cache.cached_part("speakers", event.pk, request.user, speaker_list),
+        "speaker_list": page_cache.cached_part(
+            request, f"speakers:{slug}", [event_scope(slug)], speaker_list
+        ),
     }
-    return render(request, "events/speakers.html", context)
+    return page_cache.render_page(request, "events/speakers.html", context)
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_series)
 def series_detail(request, slug):
-    series = get_object_or_404(WebinarSeries, slug=slug)
-    now = timezone.now()
+    series = selectors.series_for(slug)
+    if series is None:
+        raise Http404
 
     def webinars():
         page = selectors.series_page_for(
-            series,
-            request.user,
-            topic_slug=request.GET.get("topic", ""),
-            query=request.GET.get("q", ""),
-            now=now,
+            series, request.user, topic_slug=request.GET.get("topic", ""), query=request.GET.get("q", "")
         )
         # Past webinars pile up over the years: a page of them at a time keeps the page light.
         past = Paginator(page.past, PAST_WEBINARS_PER_PAGE).get_page(request.GET.get("page"))
         context = {"series": series, "page": page, "upcoming": page.upcoming, "past": past}
         # With the request: pagination links keep the query string, which is empty when cached.
-        html = render_to_string("events/includes/series_webinars.html", context, request=request)
-        # When the next webinar ends, it moves from the upcoming webinars to the past ones.
-        return {"html": html, "turns_at": min((webinar.end for webinar in page.upcoming), default=None)}
-
-    def until_it_turns(part):
-        return (part["turns_at"] - now).total_seconds() if part["turns_at"] else page_cache.PART_SECONDS
+        return page_cache.render_part(
+            request, "events/includes/series_webinars.html", context, with_request=True
+        )
 
     if request.GET:
         # Searches, topics and later pages are built afresh: only the plain page is cached.
         part = webinars()
     else:
-        part = page_cache.cached_part("series", series.pk, request.user, webinars, seconds=until_it_turns)
-    page_cache.changes_at(request, part["turns_at"])
-    html = part["html"]
-    return render(request, "events/series_detail.html", {"series": series, "webinars": html})
+        part = page_cache.cached_part(request, f"series:{slug}", [series_scope(slug)], webinars)
+    return page_cache.render_page(request, "events/series_detail.html", {"series": series, "webinars": part})
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_series)
 def series_feed(request, slug):
-    series = get_object_or_404(WebinarSeries, slug=slug)
+    series = selectors.series_for(slug)
+    if series is None:
+        raise Http404
     webinars = selectors.series_feed_webinars(series, _feed_reader())
     return _feed_response(series_calendar(series, webinars, build_url=request.build_absolute_uri))
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def event_feed(request, slug):
     reader = _feed_reader()
     event = _event_or_404(slug, reader)
@@ -224,17 +233,25 @@ def event_feed(request, slug):
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def event_ics(request, slug):
     event = _event_or_404(slug, request.user)
-    sessions = selectors.programme_for(event, request.user)
-    content = event_calendar(event, sessions, build_url=request.build_absolute_uri)
+
+    def calendar():
+        sessions = selectors.programme_for(event, request.user)
+        return event_calendar(event, sessions, build_url=request.build_absolute_uri)
+
+    content = page_cache.cached_part(request, f"ics:{slug}", [event_scope(slug)], calendar)
     return _ics_response(content, event.slug)
 
 
 @require_GET
-@page_cache.shared_page
+@whole_page(_event)
 def session_ics(request, slug, pk):
     event, session = _session_or_404(slug, pk, request.user)
-    content = session_calendar(session, build_url=request.build_absolute_uri)
+
+    def calendar():
+        return session_calendar(session, build_url=request.build_absolute_uri)
+
+    content = page_cache.cached_part(request, f"session-ics:{pk}", [event_scope(slug)], calendar)
     return _ics_response(content, f"{event.slug}-{slugify(session.title)[:50]}")

@@ -267,6 +267,11 @@ STORAGES = {
     },
 }
 
+# --- Event pages ------------------------------------------------------------
+
+# What other apps add to an event's page (events/additions.py): functions (request, event).
+EVENT_PAGE_ADDITIONS = ["registrations.event_page.registration_box"]
+
 # --- Registration ---------------------------------------------------------
 
 # Raise when the privacy notice changes: each registration records the version it accepted.

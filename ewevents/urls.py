@@ -6,8 +6,12 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from events.sitemaps import SITEMAPS
+from events.sitemaps import SITEMAPS, PagesSitemap
 from ewevents.health import health
+from ewevents.i18n import set_language
+
+# The composition root: the events app's sitemaps, with the registrations app's public page.
+SITEMAPS = {**SITEMAPS, "pages": PagesSitemap(["events:home", "events:past_events", "registrations:privacy"])}
 
 
 class FaviconView(RedirectView):
@@ -35,7 +39,7 @@ urlpatterns = [
     path("admin/login/", AdminLoginRedirect.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("registrations.urls")),
     path("", include("events.urls")),
 ]

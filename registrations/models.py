@@ -101,6 +101,9 @@ class RegistrationSettings(models.Model):
         help_text=_("Maps an optional field's name to required, optional or hidden."),
     )
 
+    # Registration opens and closes: pages showing the box turn then (events.page_cache.next_turn).
+    page_turns = ("opens_at", "closes_at")
+
     class Meta:
         verbose_name = _("registration settings")
         verbose_name_plural = _("registration settings")

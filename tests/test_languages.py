@@ -154,7 +154,8 @@ def test_the_switcher_posts_to_set_language_with_a_button_per_language(client, e
     page = client.get(event.get_absolute_url()).content.decode()
 
     form = re.search(r'<form method="post" action="/i18n/setlang/"[^>]*>.*?</form>', page, re.S).group(0)
-    assert 'name="csrfmiddlewaretoken"' in form
+    # No CSRF token: the page is cached whole for visitors without a session (ewevents/i18n.py).
+    assert 'name="csrfmiddlewaretoken"' not in form
     assert f'<input type="hidden" name="next" value="{event.get_absolute_url()}">' in form
     buttons = re.findall(r"<button [^>]*>[^<]*</button>", form)
     assert len(buttons) == 2

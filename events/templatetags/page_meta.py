@@ -42,8 +42,11 @@ def og_alternate_locales(language_code):
 
 
 @register.simple_tag
-def event_json_ld(event, days):
-    """schema.org Event data for `event`'s page; nothing for a draft. `days` is the page's programme."""
+def event_json_ld(event, days, offer_url=""):
+    """schema.org Event data for `event`'s page; nothing for a draft. `days` is the page's programme.
+
+    `offer_url` is the path where people sign up, if anywhere.
+    """
     sessions = [session for _day, day_sessions in days for session in day_sessions]
-    data = event_data(event, sessions, build_url=absolute_url)
+    data = event_data(event, sessions, build_url=absolute_url, offer_url=offer_url)
     return json_ld_script(data) if data else ""

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from events import page_cache
 from events.translation import in_every_language
 from registrations.eventday.exports import registrations_csv
 from registrations.mailings import followups
@@ -36,6 +37,21 @@ class RegistrationSettingsAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
+
+    # Event pages cached whole show whether registration is open and the places left.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        page_cache.places_changed(obj.event)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        page_cache.places_changed(obj.event)
+
+    def delete_queryset(self, request, queryset):
+        events = [settings.event for settings in queryset.select_related("event")]
+        super().delete_queryset(request, queryset)
+        for event in events:
+            page_cache.places_changed(event)
 
 
 def _report(modeladmin, request, done_message, done, skipped):

@@ -4,12 +4,14 @@ Every change of places goes through here, under one lock order: the event's
 RegistrationSettings row first, then SessionPlaces rows (by session), then Registration
 rows. Holding the settings row serialises every change of places for one event, which
 is what makes the counts hold under concurrency. The counts (RegistrationSettings and
-SessionPlaces.confirmed_count) are kept here, so pages never count over registrations.
+SessionPlaces.confirmed_count) are kept here, so pages never count over registrations; a change
+of places makes the cached pages showing them stale (events.page_cache.places_changed).
 """
 
 from django.db import transaction
 from django.db.models import F
 
+from events import page_cache
 from events.models import Session
 from registrations.models import Registration, RegistrationSettings, SessionPlaces
 
@@ -57,6 +59,7 @@ def take(settings, sessions=()):
     RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") + 1)
     settings.confirmed_count += 1
     count_in_sessions(sessions, +1)
+    page_cache.places_changed(settings.event)
 
 
 def free(settings, session_ids=()):
@@ -64,6 +67,7 @@ def free(settings, session_ids=()):
     RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") - 1)
     settings.confirmed_count -= 1
     count_in_sessions(session_ids, -1)
+    page_cache.places_changed(settings.event)
 
 
 def count_in_sessions(sessions, change):

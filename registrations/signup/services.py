@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from events import page_cache
 from events import services as event_services
 from registrations.models import (
     OPTIONAL_FIELDS,
@@ -453,4 +454,5 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
             opens_at=event_services.shift_local_time(settings.opens_at, offset=offset, tz=event.tz),
             closes_at=event_services.shift_local_time(settings.closes_at, offset=offset, tz=event.tz),
         )
+        page_cache.places_changed(clone)
     return clone

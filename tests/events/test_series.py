@@ -215,9 +215,9 @@ def test_series_page_queries_do_not_grow_with_webinars_or_topics(
     for index in range(webinars):
         factories.WebinarFactory(series=series, topics=all_topics, **(PAST if index % 2 else {}))
 
-    # series, webinar-topic links, webinars
-    for query in [{}, {"topic": all_topics[0].slug, "q": "Conference"}]:
-        with django_assert_num_queries(3):
+    # series, webinar-topic links, webinars; the series is cached for the second request.
+    for query, queries in [({}, 3), ({"topic": all_topics[0].slug, "q": "Conference"}, 2)]:
+        with django_assert_num_queries(queries):
             response = client.get(series.get_absolute_url(), query)
         assert len(response.context["upcoming"]) + len(response.context["past"]) == webinars
 

@@ -1,0 +1,42 @@
+"""The one way other apps add to an event's page, so that events never imports them.
+
+``settings.EVENT_PAGE_ADDITIONS`` lists, by dotted path, functions called as
+``addition(request, event)`` each time the page is built, for the event `request`'s visitor
+may open. Each returns an EventPageAddition, or None to add nothing. The project's
+settings wire the apps together; today the one addition is the registrations app's
+registration box (registrations.event_page).
+
+An addition does its reads itself (templates run no queries). It is rendered for every
+visitor who gets the page built, so it may hold what is theirs (their own registration);
+the page kept whole for visitors without a session keeps it as rendered for them, until
+the event's ``places`` scope changes (events.page_cache.places_changed) or the moment
+something in its context turns (events.page_cache.next_turn).
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class EventPageAddition:
+    """What an app adds to an event's page.
+
+    `template` rendered with `context` below the event's header (nothing if no template);
+    `offer_url`, where to sign up, for the page's schema.org data.
+    """
+
+    template: str = ""
+    context: dict = field(default_factory=dict)
+    offer_url: str = ""
+
+    def render(self):
+        return render_to_string(self.template, self.context) if self.template else ""
+
+
+def additions_for(request, event):
+    """Return the EventPageAdditions of every app for `event`'s page, as `request`'s visitor sees it."""
+    found = (import_string(path)(request, event) for path in settings.EVENT_PAGE_ADDITIONS)
+    return [addition for addition in found if addition is not None]

@@ -1,0 +1,171 @@
+"""Versions per scope, kept in the cache: what is cached under a scope's version is stale once it changes.
+
+A scope names a set of rows a cached thing is built from ("event:<slug>", "listings").
+Readers fetch the versions of the scopes they build from along with what they cached, in
+one round trip (`fetch`), and keep what they build with those versions. Writers bump the
+scopes of the rows they change (`bump`): now, and again once the transaction commits, so
+a page built in between from the data not yet committed is stale too.
+
+Models whose rows cached pages show derive from `VersionedModel` and give their manager a
+`VersionedQuerySet`: every write Django offers then bumps the scopes of the rows it touches,
+before and after the write (a row may move to another scope). Model.save() and delete() go
+through the model; QuerySet.update(), delete(), bulk_create() and bulk_update() through the
+queryset; the related managers of foreign keys and explicit many-to-many tables through
+both. What they cannot see: raw SQL, the tables Django creates for a ManyToManyField without
+`through` (connect `m2m_changed_receiver`), and other apps' models.
+
+If the cache is down, every read misses and every bump is lost; what was cached before
+lives no longer than its timeout.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import models, transaction
+
+
+def version_key(scope):
+    return f"version:{scope}"
+
+
+def fetch(scopes, keys=()):
+    """Return (the versions of `scopes` as a tuple, {key: value} of `keys` found), in one round trip.
+
+    A scope without a version yet gets one.
+    """
+    version_keys = [version_key(scope) for scope in scopes]
+    found = cache.get_many([*version_keys, *keys])
+    missing = [key for key in version_keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+        found.update(cache.get_many(missing))
+    # "none" when the cache is down: nothing is found, and whatever is stored now is never read.
+    versions = tuple(found.pop(key, "none") for key in version_keys)
+    return versions, found
+
+
+def _set_new_versions(scopes):
+    cache.set_many({version_key(scope): uuid.uuid4().hex for scope in scopes}, timeout=None)
+
+
+def bump(scopes):
+    """Give each of `scopes` a new version, now and again once the current transaction commits."""
+    scopes = sorted(set(scopes))
+    if not scopes:
+        return
+    _set_new_versions(scopes)
+    transaction.on_commit(lambda: _set_new_versions(scopes))
+
+
+class VersionedQuerySet(models.QuerySet):
+    """A QuerySet whose writes bump the scopes of every row they touch (see the module docstring).
+
+    Subclasses set `scope_lookups`, the values that say which scopes a row is shown in (as
+    for values_list(), following relations), and `scopes_from(values)`, which turns one
+    tuple of them into scope names. With no lookups, `scopes_from(())` names the scopes of
+    every row.
+    """
+
+    scope_lookups = ()
+    # Fields no cached page shows: an update() of these alone bumps nothing.
+    unshown_fields = frozenset()
+
+    def scopes_from(self, values):
+        raise NotImplementedError
+
+    def scopes(self):
+        """The scopes of the rows this queryset holds now: one query."""
+        if not self.scope_lookups:
+            return set(self.scopes_from(()))
+        rows = self.order_by().values_list(*self.scope_lookups).distinct()
+        return {scope for values in rows for scope in self.scopes_from(values)}
+
+    def _scopes_of(self, pks):
+        if not self.scope_lookups:
+            return set(self.scopes_from(()))
+        return self.model._default_manager.filter(pk__in=pks).scopes() if pks else set()
+
+    def update(self, **kwargs):
+        if kwargs.keys() <= self.unshown_fields:
+            return super().update(**kwargs)
+        pks = list(self.order_by().values_list("pk", flat=True)) if self.scope_lookups else []
+        before = self._scopes_of(pks)
+        count = super().update(**kwargs)
+        bump(before | self._scopes_of(pks))
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        before = self.scopes()
+        deleted = super().delete()
+        bump(before)
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        if all(obj.pk is not None for obj in objs):
+            bump(self._scopes_of([obj.pk for obj in objs]))
+        else:  # ignore_conflicts: which rows were written is unknown, so bump for all of them
+            bump(scope for obj in objs for scope in self.scopes_from(_values_of(obj, self.scope_lookups)))
+        return objs
+
+    bulk_create.alters_data = True
+    # bulk_update() writes with update(), batch by batch.
+
+
+def _values_of(obj, lookups):
+    """The values of `lookups` on an unsaved or unsure instance, following its foreign keys."""
+    values = []
+    for lookup in lookups:
+        value = obj
+        for name in lookup.split("__"):
+            value = getattr(value, name, None) if value is not None else None
+        values.append(value if not isinstance(value, models.Manager) else None)
+    return tuple(values)
+
+
+class VersionedModel(models.Model):
+    """A model whose save() and delete() bump the scopes of the row, as it was and as it is.
+
+    Its default manager must be a VersionedQuerySet's.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        before = set() if self._state.adding else self._scopes()
+        super().save(*args, **kwargs)
+        bump(before | self._scopes())
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        before = self._scopes()
+        deleted = super().delete(*args, **kwargs)
+        bump(before)
+        return deleted
+
+    delete.alters_data = True
+
+    def _scopes(self):
+        return type(self)._default_manager.filter(pk=self.pk).scopes()
+
+
+def m2m_changed_receiver(sender, instance, action, model, pk_set, **kwargs):
+    """Receiver of m2m_changed for a ManyToManyField's own table: bump the scopes of both sides.
+
+    Such a table has no model of ours to route its writes through; this signal is the one hook.
+    Before and after each change, so rows leaving and joining are both seen.
+    """
+    if action not in ("pre_add", "post_add", "pre_remove", "post_remove", "pre_clear", "post_clear"):
+        return
+    scopes = type(instance)._default_manager.filter(pk=instance.pk).scopes()
+    if pk_set:
+        scopes |= model._default_manager.filter(pk__in=pk_set).scopes()
+    bump(scopes)

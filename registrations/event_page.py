@@ -1,0 +1,49 @@
+"""The registration box on an event's page, added through settings.EVENT_PAGE_ADDITIONS (events.additions)."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from events import page_cache
+from events.additions import EventPageAddition
+
+from .signup import selectors
+from .signup.registered_events import registered_event_ids
+
+BOX_TEMPLATE = "registrations/includes/registration_box.html"
+
+
+def _own_registration(event, user):
+    # Most visitors have none: the cached list of their events answers without a query.
+    if event.pk not in registered_event_ids(user):
+        return None
+    return selectors.active_registration_for(event.pk, user)
+
+
+def registration_box(request, event):
+    """Return the box for `event`'s page as `request`'s visitor sees it, with where to sign up.
+
+    Whether registration is open, places left (from the count services maintain, no count
+    over registrations) and the visitor's own registration. No box for an event that is over.
+    The settings in the context name when registration opens and closes, so a page cached
+    with the box turns then.
+    """
+    offer_url = reverse("registrations:register", kwargs={"slug": event.slug})
+    if event.is_past:
+        return EventPageAddition(offer_url=offer_url)
+    # Kept while the event and its places don't change: the event admin saves the settings with
+    # the event, services and the settings admin call page_cache.places_changed.
+    scopes = [page_cache.event_scope(event.slug), page_cache.places_scope(event.slug)]
+    settings = page_cache.cached_object(
+        f"registration-settings:{event.slug}", scopes, lambda: selectors.registration_settings_for(event)
+    )
+    now = timezone.now()
+    context = {
+        "event": event,
+        "registration_settings": settings,
+        "is_open": settings.is_open(now),
+        "not_yet_open": settings.opens_at is not None and now < settings.opens_at,
+        "places_left": settings.places_left,
+        "by_personal_invitation": settings.mode == settings.Mode.GUEST_LIST,
+        "own_registration": _own_registration(event, request.user),
+    }
+    return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)
