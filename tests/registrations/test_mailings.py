@@ -9,7 +9,8 @@ from django.utils import timezone, translation
 
 from events.models import Session
 from registrations.mailings import services as mailings
-from registrations.mailings.services import MailingError, tasks
+from registrations.mailings import tasks
+from registrations.mailings.services import MailingError
 from registrations.models import Mailing, OutboxEmail, Registration
 from registrations.outbox import services as outbox_services
 from tests import factories
