@@ -26,7 +26,7 @@ def _listings():
     return [LISTINGS]
 
 
-def _event(slug, pk=None):
+def _event(slug, **_session):
     return [event_scope(slug)]
 
 
