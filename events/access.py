@@ -20,7 +20,7 @@ from ewevents import versions
 
 from .organisations import AFFILIATION, Organisation
 
-_CACHE_ATTR = "_ewevents_audience"
+_CACHE_ATTR = "_ewevents_viewer"
 
 # Session.visibility: who a session is for.
 PUBLIC = "public"
@@ -31,23 +31,23 @@ DRAFT = "draft"
 PUBLISHED = "published"
 
 
-class Audience(StrEnum):
+class Viewer(StrEnum):
     PUBLIC = "public"
     AFFILIATE = "affiliate"
     STAFF = "staff"
 
 
-# The rule itself. For each audience: the session visibilities it sees listed
+# The rule itself. For each kind of viewer: the session visibilities it sees listed
 # (title and time) and those it sees in full (description, speakers, links).
 _LISTED = {
-    Audience.PUBLIC: frozenset({PUBLIC, AFFILIATES}),
-    Audience.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
-    Audience.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Viewer.PUBLIC: frozenset({PUBLIC, AFFILIATES}),
+    Viewer.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Viewer.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
 }
 _IN_FULL = {
-    Audience.PUBLIC: frozenset({PUBLIC}),
-    Audience.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
-    Audience.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Viewer.PUBLIC: frozenset({PUBLIC}),
+    Viewer.AFFILIATE: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
+    Viewer.STAFF: frozenset({PUBLIC, AFFILIATES, HIDDEN}),
 }
 
 
@@ -98,30 +98,30 @@ def _is_affiliate(user):
     )
 
 
-def audience_of(user):
-    """Return the audience `user` belongs to, computed once per user object."""
+def viewer_of(user):
+    """Return the kind of viewer `user` is for the visibility rule, computed once per user object."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     if getattr(user, "is_staff", False) and user.is_active:
-        audience = Audience.STAFF
+        viewer = Viewer.STAFF
     elif is_affiliate(user):
-        audience = Audience.AFFILIATE
+        viewer = Viewer.AFFILIATE
     else:
-        audience = Audience.PUBLIC
+        viewer = Viewer.PUBLIC
     if getattr(user, "is_authenticated", False):
-        setattr(user, _CACHE_ATTR, audience)
-    return audience
+        setattr(user, _CACHE_ATTR, viewer)
+    return viewer
 
 
 def sees_drafts(user):
-    return audience_of(user) is Audience.STAFF
+    return viewer_of(user) is Viewer.STAFF
 
 
 def session_visibilities(user, *, in_full=False):
     """Return the session visibilities `user` sees listed, or with `in_full`, in full."""
     table = _IN_FULL if in_full else _LISTED
-    return table[audience_of(user)]
+    return table[viewer_of(user)]
 
 
 def event_visible(event, user):
@@ -136,4 +136,4 @@ def session_details_visible(session, user):
 
 def is_restricted(session):
     """Whether `session` is for affiliates: the public may not see it in full."""
-    return session.visibility not in _IN_FULL[Audience.PUBLIC]
+    return session.visibility not in _IN_FULL[Viewer.PUBLIC]

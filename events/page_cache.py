@@ -54,7 +54,7 @@ from django.utils.translation import get_language
 
 from ewevents import versions
 
-from .access import Audience, audience_of
+from .access import Viewer, viewer_of
 
 LIFETIME = 10 * 60  # seconds
 LISTINGS = "listings"
@@ -82,10 +82,10 @@ def places_changed(event):
 
 def viewer_kind(user):
     """Return whose rendering `user` gets: "anonymous", "public" (logged in), "affiliate" or "staff"."""
-    audience = audience_of(user)
-    if audience is Audience.PUBLIC and not getattr(user, "is_authenticated", False):
+    viewer = viewer_of(user)
+    if viewer is Viewer.PUBLIC and not getattr(user, "is_authenticated", False):
         return "anonymous"
-    return str(audience)
+    return str(viewer)
 
 
 # --- When a page turns ---------------------------------------------------------------------------

@@ -43,9 +43,6 @@ class EventQuerySet(VersionedQuerySet):
 
 class SessionQuerySet(VersionedQuerySet):
     scope_lookups = ("event__slug",)
-    # Kept by registrations.services while places are taken and freed; no cached page shows it
-    # (places left is on the registration form, which is never cached).
-    unshown_fields = frozenset({"confirmed_count"})
 
     def scopes_from(self, values):
         return _events(*values)

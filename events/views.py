@@ -106,28 +106,31 @@ def event_detail(request, slug):
     event = _event_or_404(slug, request.user)
     additions = additions_for(request, event)
     offer_url = next((addition.offer_url for addition in additions if addition.offer_url), "")
-
-    def page():
-        zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
-        sessions = selectors.programme_for(event, request.user)
-        days = selectors.programme_days(event, sessions)
-        # Topics are a webinar's; a conference page keeps its query count.
-        topics = list(event.topics.all()) if event.is_online else []
-        context = {"event": event, "days": days, "zoned_times": zoned_times, "topics": topics}
-        return {
-            "header": page_cache.render_part(request, "events/includes/event_header.html", context),
-            "body": page_cache.render_part(request, "events/includes/event_body.html", context),
-            "structured_data": event_json_ld(event, days, offer_url),
-        }
-
     context = {
         "event": event,
         # All of the page but the additions, which may be this visitor's own.
-        "page": page_cache.cached_part(request, f"event:{slug}", [event_scope(slug)], page),
+        "page": page_cache.cached_part(
+            request, f"event:{slug}", [event_scope(slug)], lambda: _event_page(request, event, offer_url)
+        ),
         "additions": [addition.render() for addition in additions],
     }
     built_from = [addition.context for addition in additions]
     return page_cache.render_page(request, "events/event_detail.html", context, built_from=built_from)
+
+
+def _event_page(request, event, offer_url):
+    """The cached part of an event page: header, programme and schema.org data, for a kind of viewer."""
+    zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
+    sessions = selectors.programme_for(event, request.user)
+    days = selectors.programme_days(event, sessions)
+    # Topics are a webinar's; a conference page keeps its query count.
+    topics = list(event.topics.all()) if event.is_online else []
+    context = {"event": event, "days": days, "zoned_times": zoned_times, "topics": topics}
+    return {
+        "header": page_cache.render_part(request, "events/includes/event_header.html", context),
+        "body": page_cache.render_part(request, "events/includes/event_body.html", context),
+        "structured_data": event_json_ld(event, days, offer_url),
+    }
 
 
 @require_GET
@@ -192,25 +195,26 @@ def series_detail(request, slug):
     series = selectors.series_for(slug)
     if series is None:
         raise Http404
-
-    def webinars():
-        page = selectors.series_page_for(
-            series, request.user, topic_slug=request.GET.get("topic", ""), query=request.GET.get("q", "")
-        )
-        # Past webinars pile up over the years: a page of them at a time keeps the page light.
-        past = Paginator(page.past, PAST_WEBINARS_PER_PAGE).get_page(request.GET.get("page"))
-        context = {"series": series, "page": page, "upcoming": page.upcoming, "past": past}
-        # With the request: pagination links keep the query string, which is empty when cached.
-        return page_cache.render_part(
-            request, "events/includes/series_webinars.html", context, with_request=True
-        )
-
     if request.GET:
         # Searches, topics and later pages are built afresh: only the plain page is cached.
-        part = webinars()
+        part = _series_webinars(request, series)
     else:
-        part = page_cache.cached_part(request, f"series:{slug}", [series_scope(slug)], webinars)
+        part = page_cache.cached_part(
+            request, f"series:{slug}", [series_scope(slug)], lambda: _series_webinars(request, series)
+        )
     return page_cache.render_page(request, "events/series_detail.html", {"series": series, "webinars": part})
+
+
+def _series_webinars(request, series):
+    """The series page's webinar lists, filtered and paged as the query string asks."""
+    page = selectors.series_page_for(
+        series, request.user, topic_slug=request.GET.get("topic", ""), query=request.GET.get("q", "")
+    )
+    # Past webinars pile up over the years: a page of them at a time keeps the page light.
+    past = Paginator(page.past, PAST_WEBINARS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"series": series, "page": page, "upcoming": page.upcoming, "past": past}
+    # With the request: pagination links keep the query string, which is empty when cached.
+    return page_cache.render_part(request, "events/includes/series_webinars.html", context, with_request=True)
 
 
 @require_GET

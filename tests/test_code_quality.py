@@ -1,5 +1,6 @@
 """Checks that keep the codebase in the shape README.md promises."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -54,3 +55,29 @@ def test_settings_are_read_without_restating_their_defaults():
     ]
 
     assert restated == []
+
+
+def _function_lengths():
+    """(path:line name, lines of body after the docstring) of every function in the product code."""
+    for package in ("ewevents", "events", "registrations"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef):
+                    body = node.body
+                    has_docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    first = body[1] if has_docstring and len(body) > 1 else body[0]
+                    where = f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+                    yield where, path.name, node.end_lineno - first.lineno + 1
+
+
+def test_views_and_services_stay_short():
+    """A view reads as a few calls (about 20 lines), a service as the steps of one change (about 50)."""
+    too_long = [
+        where
+        for where, filename, lines in _function_lengths()
+        if lines > (22 if filename == "views.py" else 50)
+    ]
+
+    assert too_long == []

@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from events.access import Audience, audience_of
+from events.access import Viewer, viewer_of
 from ewevents.celery import enqueue
 from registrations.models import Mailing, OutboxEmail, Registration
 from registrations.outbox import rendering, routing
@@ -98,7 +98,7 @@ def _viewer(user):
 def _user_ids_seeing_restricted(registrations):
     """Ids of the registrants' accounts whose audience is affiliate or staff (events.access)."""
     users = get_user_model().objects.filter(pk__in=registrations.values("user_id"))
-    return {user.pk for user in users if audience_of(user) is not Audience.PUBLIC}
+    return {user.pk for user in users if viewer_of(user) is not Viewer.PUBLIC}
 
 
 def _session_attendees(mailing, confirmed):
@@ -129,7 +129,7 @@ def audience_queryset(mailing):
     All audiences but the waiting list are confirmed registrations of the mailing's
     event; the waiting list is the waitlisted ones. With registered_since, only those
     registered at or after it. Guests and affiliates split the confirmed registrants by
-    events.access.audience_of: affiliates are those who see restricted sessions
+    events.access.viewer_of: affiliates are those who see restricted sessions
     (members of affiliate organisations, and staff), guests everyone else, including
     those who registered without an account.
     """

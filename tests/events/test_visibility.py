@@ -1,6 +1,6 @@
 import pytest
 
-from events.access import Audience, audience_of, is_affiliate
+from events.access import Viewer, is_affiliate, viewer_of
 from events.models import Event, Session
 from tests import factories
 from tests.conftest import make_viewer
@@ -11,20 +11,20 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("anonymous", Audience.PUBLIC),
-        ("non_affiliate", Audience.PUBLIC),
-        ("member", Audience.AFFILIATE),
-        ("domain_verified", Audience.AFFILIATE),
-        ("domain_unverified", Audience.PUBLIC),
-        ("staff", Audience.STAFF),
+        ("anonymous", Viewer.PUBLIC),
+        ("non_affiliate", Viewer.PUBLIC),
+        ("member", Viewer.AFFILIATE),
+        ("domain_verified", Viewer.AFFILIATE),
+        ("domain_unverified", Viewer.PUBLIC),
+        ("staff", Viewer.STAFF),
     ],
 )
-def test_audience_of_each_kind_of_viewer(kind, expected):
+def test_viewer_of_each_kind_of_viewer(kind, expected):
     from django.contrib.auth.models import AnonymousUser
 
     user = make_viewer(kind) or AnonymousUser()
 
-    assert audience_of(user) is expected
+    assert viewer_of(user) is expected
 
 
 def test_member_of_inactive_organisation_is_not_affiliate():
@@ -57,7 +57,7 @@ def test_domain_match_ignores_case():
 def test_monitoring_partner_member_is_affiliate():
     membership = factories.MembershipFactory(organisation__kind="monitoring_partner")
 
-    assert audience_of(membership.user) is Audience.AFFILIATE
+    assert viewer_of(membership.user) is Viewer.AFFILIATE
 
 
 def test_visible_to_lists_sessions_per_viewer(viewer, conference_with_mixed_sessions):
