@@ -53,10 +53,11 @@ def queue_email(
     registrations.send_email for it on its kind's queue (routing.queue_for). If the
     broker can't be reached the row stays pending and the sweep queues it later.
     """
-    existing = find_queued(dedupe_key)
-    if existing is not None:
-        return existing
     if content is None:
+        # Checked before rendering, the costly part; with content given the unique index settles it.
+        existing = find_queued(dedupe_key)
+        if existing is not None:
+            return existing
         with translation.override(language):
             content = rendering.render(kind, context)
     fields = {
@@ -102,14 +103,14 @@ def queue_emails(rows, *, rate_per_minute):
             batch = []
     OutboxEmail.objects.bulk_create(batch, ignore_conflicts=True)
     keys += [row.dedupe_key for row in batch]
-    ids = []
+    pending = []
     for start in range(0, len(keys), BATCH):
-        ids += OutboxEmail.objects.filter(
+        pending += OutboxEmail.objects.filter(
             dedupe_key__in=keys[start : start + BATCH], status=OutboxEmail.Status.PENDING
-        ).values_list("pk", flat=True)
-    ids.sort()
-    queue_spread(ids, rate_per_minute=rate_per_minute)
-    return ids
+        ).values_list("pk", "kind")
+    pending.sort()
+    queue_spread(pending, rate_per_minute=rate_per_minute)
+    return [pk for pk, _kind in pending]
 
 
 @transaction.atomic
@@ -120,16 +121,21 @@ def requeue_failed(rows):
     Side effects: resets status, attempts and last_error of those rows; once the
     transaction commits, queues their delivery (see queue_spread, at the mailing rate).
     """
-    ids = list(rows.filter(status=OutboxEmail.Status.FAILED).select_for_update().values_list("pk", flat=True))
-    OutboxEmail.objects.filter(pk__in=ids, status=OutboxEmail.Status.FAILED).update(
+    failed = list(
+        rows.filter(status=OutboxEmail.Status.FAILED)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "kind")
+    )
+    OutboxEmail.objects.filter(pk__in=[pk for pk, _kind in failed], status=OutboxEmail.Status.FAILED).update(
         status=OutboxEmail.Status.PENDING, attempts=0, last_error=""
     )
-    transaction.on_commit(lambda: queue_spread(ids))
-    return len(ids)
+    transaction.on_commit(lambda: queue_spread(failed))
+    return len(failed)
 
 
-def queue_spread(ids, *, rate_per_minute=None):
-    """Queue delivery of the rows `ids`, spread out to `rate_per_minute` (0: all at once).
+def queue_spread(rows, *, rate_per_minute=None):
+    """Queue delivery of `rows`, (pk, kind) pairs, spread out to `rate_per_minute` (0: all at once).
 
     The rate is MAILING_RATE_PER_MINUTE unless given.
 
@@ -137,14 +143,15 @@ def queue_spread(ids, *, rate_per_minute=None):
     early and break the rate. Rows go to their kind's queue.
     """
     rate = settings.MAILING_RATE_PER_MINUTE if rate_per_minute is None else rate_per_minute
-    countdowns = {pk: int(index * 60 / rate) if rate > 0 else 0 for index, pk in enumerate(ids)}
+    countdowns = [int(index * 60 / rate) if rate > 0 else 0 for index in range(len(rows))]
     now = timezone.now()
-    rows = [OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=s)) for pk, s in countdowns.items()]
-    OutboxEmail.objects.bulk_update(rows, ["send_after"], batch_size=BATCH)
-    kinds = dict(OutboxEmail.objects.filter(pk__in=ids).values_list("pk", "kind"))
-    for outbox_id, countdown in countdowns.items():
-        queue = routing.queue_for(kinds.get(outbox_id))
-        queue_delivery(outbox_id=outbox_id, countdown=countdown, queue=queue)
+    turns = [
+        OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=countdown))
+        for (pk, _kind), countdown in zip(rows, countdowns, strict=True)
+    ]
+    OutboxEmail.objects.bulk_update(turns, ["send_after"], batch_size=BATCH)
+    for (pk, kind), countdown in zip(rows, countdowns, strict=True):
+        queue_delivery(outbox_id=pk, countdown=countdown, queue=routing.queue_for(kind))
 
 
 def queue_delivery(*, outbox_id, queue, countdown=0):

@@ -8,7 +8,6 @@ SessionPlaces.confirmed_count) are kept here, so pages never count over registra
 of places makes the cached pages showing them stale (events.page_cache.places_changed).
 """
 
-from django.db import transaction
 from django.db.models import F
 
 from events import page_cache
@@ -116,21 +115,3 @@ def session_places_left(session):
     """Places still free in `session`, or None when it has no limit."""
     places = _places_of(session)
     return places.places_left if places is not None else None
-
-
-@transaction.atomic
-def set_session_capacity(*, session, capacity):
-    """Give `session` a capacity (None: no limit) and return its SessionPlaces row.
-
-    Side effects: locks the event's settings row (see lock_event); creates or changes the
-    session's SessionPlaces row, counting its confirmed registrations afresh when it is created.
-    """
-    lock_event(session.event)
-    places, created = SessionPlaces.objects.select_for_update().get_or_create(
-        session=session, defaults={"capacity": capacity}
-    )
-    if created:
-        places.confirmed_count = session.registrations.filter(status=Registration.Status.CONFIRMED).count()
-    places.capacity = capacity
-    places.save(update_fields=["capacity", "confirmed_count"])
-    return places
