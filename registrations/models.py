@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Session, validate_time_zone
@@ -226,7 +227,11 @@ class Registration(models.Model):
         _("attendee type"), max_length=30, choices=AttendeeType.choices, blank=True
     )
     sessions = models.ManyToManyField(
-        Session, related_name="registrations", blank=True, verbose_name=_("sessions")
+        Session,
+        through="SessionChoice",
+        related_name="registrations",
+        blank=True,
+        verbose_name=_("sessions"),
     )
     dietary_needs = models.TextField(_("dietary needs"), blank=True)
     accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
@@ -244,7 +249,7 @@ class Registration(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
-    # The waiting list is promoted in this order.
+    # The event's waiting list is promoted in this order (registrations.signup.waiting_list).
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     attended_at = models.DateTimeField(
         _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
@@ -287,6 +292,43 @@ class Registration(models.Model):
         if self.status != RegistrationStatus.CONFIRMED:
             return ""
         return self.event.join_url
+
+
+class SessionChoice(models.Model):
+    """A registration's choice of a session: holding a place in it, or waiting for one.
+
+    For a confirmed registration, "confirmed" holds one of the session's places
+    (SessionPlaces.confirmed_count counts them) and "waiting" queues for one, in the order
+    of `waiting_since` (registrations.signup.waiting_list). A registration that holds no
+    place for the event (pending, waitlisted, cancelled, rejected) holds none in its sessions:
+    its choices are all "waiting". Write it only through registrations.signup, which
+    always says which.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="choices", verbose_name=_("registration")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="choices", verbose_name=_("session")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+    # When the registrant chose the session: its waiting list is promoted in this order.
+    waiting_since = models.DateTimeField(_("chosen at"), default=timezone.now)
+
+    class Meta:
+        # The table Django made for Registration.sessions before it had a model.
+        db_table = "registrations_registration_sessions"
+        unique_together = [("registration", "session")]
+        indexes = [models.Index(fields=["session", "status", "waiting_since"], name="choice_queue")]
+        verbose_name = _("session choice")
+        verbose_name_plural = _("session choices")
+
+    def __str__(self):
+        return str(self.session)
 
 
 def new_invitation_token():

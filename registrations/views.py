@@ -95,17 +95,21 @@ def _invitation_token(request):
 
 
 def _register(request, event, form, registration_settings, now):
-    """Register from a valid `form`; return the status to show, or None after adding a form error."""
+    """Register from a valid `form`; return the Outcome to show, or None after adding a form error."""
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
     try:
-        return services.register(
+        registration = services.register(
             event=event, data=data, user=user, now=now, registration_settings=registration_settings
-        ).status
+        )
+        # Without sessions chosen there are none to wait for, and no query to ask.
+        if not data.get("sessions"):
+            return selectors.Outcome(registration.status)
+        return selectors.outcome_of(registration)
     except services.AlreadyRegistered as exc:
         # Show what a new registration would see; only the email to the address tells.
         services.send_manage_link(registration=exc.registration)
-        return selectors.status_for_new_registration(
+        return selectors.outcome_for_new_registration(
             event, data.get("sessions") or [], registration_settings=registration_settings
         )
     except services.InvalidInvitationCode:
@@ -145,15 +149,23 @@ def register(request, slug):
 def _registered(request, event, form, registration_settings, now):
     """Register from the valid `form`; the response to send, or None to show the form with its errors."""
     try:
-        status = _register(request, event, form, registration_settings, now)
+        outcome = _register(request, event, form, registration_settings, now)
     except services.RegistrationClosed:
         return _closed(request, event, registration_settings, timezone.now())
     except services.InvalidInvitationCode:
         return _invitation_only(request, event)
-    if status is None:
+    if outcome is None:
         return None
     email = form.cleaned_data["email"]
-    request.session[DONE_SESSION_KEY] = {"event": event.slug, "email": email, "status": status}
+    # The titles of the full sessions: the person chose them from the form, so may see them.
+    chosen = form.cleaned_data.get("sessions") or []
+    waiting = [session.title for session in chosen if session.pk in outcome.waiting]
+    request.session[DONE_SESSION_KEY] = {
+        "event": event.slug,
+        "email": email,
+        "status": outcome.status,
+        "waiting": waiting,
+    }
     return redirect("registrations:register_done", slug=event.slug)
 
 
@@ -175,7 +187,12 @@ def register_done(request, slug):
     done = request.session.get(DONE_SESSION_KEY)
     if not done or done.get("event") != event.slug:
         return redirect("registrations:register", slug=event.slug)
-    context = {"event": event, "email": done["email"], "status": done["status"]}
+    context = {
+        "event": event,
+        "email": done["email"],
+        "status": done["status"],
+        "waiting_titles": done.get("waiting", []),
+    }
     return render(request, "registrations/register_done.html", context)
 
 
@@ -228,17 +245,18 @@ def manage(request, token):
         )
         if form.is_valid() and _changed(request, registration, form):
             return redirect("registrations:manage", token=token)
-    context = {"registration": registration, "event": registration.event, "form": form}
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "form": form,
+        "choices": selectors.choices_with_positions(registration),
+    }
     return render(request, "registrations/manage.html", context)
 
 
 def _changed(request, registration, form):
-    """Save the valid `form`'s changes; False, with the error on the form, when a session is full."""
-    try:
-        services.change_registration(registration=registration, data=form.cleaned_data)
-    except services.SessionFull:
-        form.add_error("sessions", _("A session you added is full. Choose another one."))
-        return False
+    """Save the valid `form`'s changes and say so."""
+    services.change_registration(registration=registration, data=form.cleaned_data)
     messages.success(request, _("Your changes are saved. We have sent you an email about them."))
     return True
 

@@ -1,7 +1,6 @@
 """The events app's Event and Session admins, with what registrations adds: settings, counts, emails."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -11,15 +10,25 @@ from events import admin as events_admin
 from events.models import Event, Session
 from registrations.eventday import reports
 from registrations.mailings import followups
-from registrations.models import Registration, RegistrationSettings
-from registrations.signup import capacity, services
+from registrations.models import RegistrationSettings
+from registrations.signup import services, staff_places
+
+from . import places
 
 
 class RegistrationSettingsInline(admin.StackedInline):
     model = RegistrationSettings
+    form = places.RegistrationSettingsForm
     max_num = 1
     can_delete = False
     readonly_fields = ["confirmed_count"]
+
+
+class SessionWithPlacesInline(events_admin.SessionInline):
+    """The event's sessions with their capacity, which registrations own."""
+
+    form = places.SessionWithPlacesForm
+    fields = [*events_admin.SessionInline.fields, "capacity"]
 
 
 def _dash_if_none(value):
@@ -46,7 +55,20 @@ class EventAdmin(events_admin.EventAdmin):
     """The events app's EventAdmin plus registration settings and counts, which events may not import."""
 
     readonly_fields = ["registration_counts", "session_registration_counts", "staff_pages"]
-    actions = ["tell_recording_available", "clone_for_next_edition"]
+    actions = ["tell_recording_available", "clone_for_next_edition", places.give_next_event_place]
+    inlines = [events_admin.EventPartnerInline, SessionWithPlacesInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Session:
+            for session_form in formset.forms:
+                if session_form.instance.pk is not None and session_form not in formset.deleted_forms:
+                    places.save_session_capacity(session_form)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A raised capacity, a session deleted or hidden: whatever is free goes to the waiting lists.
+        staff_places.refill(event=form.instance)
 
     def time_changed(self, request, instance, old_start, old_end):
         _notify_time_change(self, request, instance, old_start, old_end)
@@ -135,30 +157,13 @@ class EventAdmin(events_admin.EventAdmin):
     def registration_counts(self, obj):
         return _table([_("status"), _("registrations")], reports.status_table(obj).rows)
 
-    @admin.display(description=_("registrations by session"))
+    @admin.display(description=_("places by session"))
     def session_registration_counts(self, obj):
-        sessions = (
-            obj.sessions.select_related("places")
-            .annotate(
-                confirmed=Count(
-                    "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
-                ),
-                waitlisted=Count(
-                    "registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)
-                ),
-            )
-            .order_by("start", "end", "pk")
-        )
-        rows = [
-            (
-                session.title,
-                session.confirmed,
-                session.waitlisted,
-                _dash_if_none(capacity.session_capacity(session)),
-            )
-            for session in sessions
-        ]
-        return _table([_("session"), _("confirmed"), _("waitlisted"), _("capacity")], rows)
+        table = reports.session_table(obj)
+        # Session, confirmed (holding a place), waiting, capacity, places left.
+        rows = [[row[0], row[2], row[3], _dash_if_none(row[4]), _dash_if_none(row[5])] for row in table.rows]
+        headers = [_("session"), _("places taken"), _("waiting"), _("capacity"), _("places left")]
+        return _table(headers, rows)
 
 
 admin.site.unregister(Session)
@@ -166,7 +171,26 @@ admin.site.unregister(Session)
 
 @admin.register(Session)
 class SessionAdmin(events_admin.SessionAdmin):
-    """The events app's SessionAdmin; a session moved in its own form tells its registrants."""
+    """The events app's SessionAdmin with the session's places; a session moved here tells its registrants."""
+
+    form = places.SessionWithPlacesForm
+    actions = [places.give_next_session_place]
+    readonly_fields = ["places_and_waiting_list"]
+
+    @admin.display(description=_("places and waiting list"))
+    def places_and_waiting_list(self, obj):
+        return places.places_summary(obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        places.save_session_capacity(form)
+        # Hidden or moved to another event: whatever is free goes to the waiting lists.
+        staff_places.refill(event=obj.event)
+
+    def delete_model(self, request, obj):
+        event = obj.event
+        super().delete_model(request, obj)
+        staff_places.refill(event=event)
 
     def time_changed(self, request, instance, old_start, old_end):
         _notify_time_change(self, request, instance, old_start, old_end)

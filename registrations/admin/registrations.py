@@ -24,8 +24,9 @@ from registrations.eventday.exports import registrations_csv
 from registrations.mailings import followups
 from registrations.models import OPTIONAL_FIELDS, OutboxEmail, Registration, RegistrationSettings
 from registrations.privacy import audit
-from registrations.signup import services
+from registrations.signup import services, staff_places
 
+from . import places
 from .forms import CsvUploadForm
 
 
@@ -37,11 +38,13 @@ class RegistrationSettingsAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
+    form = places.RegistrationSettingsForm
 
     # Event pages cached whole show whether registration is open and the places left.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         page_cache.places_changed(obj.event)
+        staff_places.refill(event=obj.event)  # a raised capacity's new places go to the waiting list
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -203,7 +206,23 @@ class RegistrationAdmin(admin.ModelAdmin):
         ),
     ]
     change_list_template = "admin/registrations/registration/change_list.html"
-    actions = ["approve", "reject", "cancel", "resend_confirmation", "export_csv"]
+    inlines = [places.SessionChoiceInline]
+    actions = [
+        "approve",
+        "reject",
+        "cancel",
+        places.give_place_out_of_turn,
+        "resend_confirmation",
+        "export_csv",
+    ]
+
+    # Through the service, so an active registration's places go to the waiting lists first.
+    def delete_model(self, request, obj):
+        services.delete_registration(registration=obj)
+
+    def delete_queryset(self, request, queryset):
+        for registration in queryset.select_related("event"):
+            services.delete_registration(registration=registration)
 
     def has_add_permission(self, request):
         # A registration is made by registrations.signup.services.register, which takes the place.

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import LANGUAGE_NAMES, Session
-from registrations.models import Registration, places_left
+from registrations.models import Registration, SessionChoice, places_left
 from registrations.signup import capacity
 from registrations.signup.forms import NO_INTERPRETATION
 
@@ -64,20 +64,25 @@ def attendee_type_table(event):
 def session_table(event):
     """Each session of `event` that people sign up for, restricted ones included.
 
-    Chosen and waitlisted count registrations with that status that chose the
-    session; attended counts the confirmed ones among them that were checked in
-    (attended_at set), so it never exceeds chosen: a registration cancelled after
-    check-in no longer counts.
+    Chosen counts the confirmed registrations holding a place in the session; waiting,
+    those on its waiting list (confirmed registrations waiting for a place in it, and
+    registrations waitlisted for the event that chose it); attended counts the holders
+    that were checked in (attended_at set), so it never exceeds chosen: a registration
+    cancelled after check-in no longer counts.
     """
-    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
+    confirmed = Q(choices__registration__status=Registration.Status.CONFIRMED)
+    holds = confirmed & Q(choices__status=SessionChoice.Status.CONFIRMED)
+    waits = (confirmed & Q(choices__status=SessionChoice.Status.WAITING)) | Q(
+        choices__registration__status=Registration.Status.WAITLISTED
+    )
     sessions = (
         Session.objects.filter(event=event)
         .select_related("places")
         .attendable()
         .annotate(
-            chosen=Count("registrations", filter=confirmed),
-            waitlisted=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
-            attended=Count("registrations", filter=confirmed & Q(registrations__attended_at__isnull=False)),
+            chosen=Count("choices", filter=holds),
+            waitlisted=Count("choices", filter=waits),
+            attended=Count("choices", filter=holds & Q(choices__registration__attended_at__isnull=False)),
         )
         .order_by("start", "end", "pk")
     )

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from events.access import Viewer, viewer_of
 from ewevents.celery import enqueue
-from registrations.models import Mailing, OutboxEmail, Registration
+from registrations.models import Mailing, OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering, routing
 from registrations.outbox import services as outbox
 from registrations.signup.emails import manage_url
@@ -110,7 +110,8 @@ def _session_attendees(mailing, confirmed):
     never reaches someone who may not see it.
     """
     sessions = list(mailing.sessions.filter(event_id=mailing.event_id).select_related("event"))
-    chosen = Registration.sessions.through.objects.filter(session__in=sessions)
+    # Those who hold a place in one of them, not those waiting for one.
+    chosen = SessionChoice.objects.filter(session__in=sessions, status=SessionChoice.Status.CONFIRMED)
     attendees = confirmed.filter(pk__in=chosen.values("registration_id"))
     restricted = [session for session in sessions if session.is_restricted]
     if restricted:

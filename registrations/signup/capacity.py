@@ -1,18 +1,22 @@
 """Places: the one owner of capacity, for events and their sessions.
 
-Every change of places goes through here, under one lock order: the event's
-RegistrationSettings row first, then SessionPlaces rows (by session), then Registration
-rows. Holding the settings row serialises every change of places for one event, which
-is what makes the counts hold under concurrency. The counts (RegistrationSettings and
-SessionPlaces.confirmed_count) are kept here, so pages never count over registrations; a change
-of places makes the cached pages showing them stale (events.page_cache.places_changed).
+Every change of places goes through here, and takes one lock first: the event's
+RegistrationSettings row (lock_event). Holding it serialises every change of places for
+one event, which is what makes the counts hold under concurrency; the SessionPlaces and
+Registration rows locked after it are then only ever locked by its one holder. The
+counts (RegistrationSettings and SessionPlaces.confirmed_count) are kept here, so pages
+never count over registrations; a change of places makes the cached pages showing them
+stale (events.page_cache.places_changed).
+
+Who gets a place that is free is decided by registrations.signup.waiting_list.
 """
+
+from collections import Counter
 
 from django.db.models import F
 
 from events import page_cache
-from events.models import Session
-from registrations.models import Registration, RegistrationSettings, SessionPlaces
+from registrations.models import RegistrationSettings, SessionChoice, SessionPlaces
 
 
 def lock_event(event):
@@ -31,70 +35,77 @@ def lock_event(event):
     return settings
 
 
-def sessions_have_room(sessions):
-    """Return whether every one of `sessions` with a capacity has a place left; locks their places rows.
-
-    Reads the counts that count_in_sessions maintains, not the registrations.
-    """
-    limited = (
-        SessionPlaces.objects.select_for_update()
-        .filter(session__in=[session.pk for session in sessions], capacity__isnull=False)
-        .order_by("session_id")
-        .values_list("capacity", "confirmed_count")
-    )
-    return all(confirmed < capacity for capacity, confirmed in limited)
-
-
-def has_room(settings, sessions):
-    """Return whether the event (its locked `settings`) and each of `sessions` have a place left."""
+def event_has_room(settings):
+    """Whether the event (its locked `settings`) has a place left."""
     left = settings.places_left
-    if left is not None and left <= 0:
-        return False
-    return sessions_have_room(sessions)
+    return left is None or left > 0
 
 
-def take(settings, sessions=()):
-    """Count one more confirmed registration for the event and each of `sessions`; under the event's lock."""
-    RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") + 1)
-    settings.confirmed_count += 1
-    count_in_sessions(sessions, +1)
-    page_cache.places_changed(settings.event)
+def session_places_left_locked(session_ids):
+    """Return {session pk: places left} for the sessions among `session_ids` that have a capacity.
 
-
-def free(settings, session_ids=()):
-    """Count one confirmed registration fewer for the event and each session; the caller holds the lock."""
-    RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") - 1)
-    settings.confirmed_count -= 1
-    count_in_sessions(session_ids, -1)
-    page_cache.places_changed(settings.event)
-
-
-def count_in_sessions(sessions, change):
-    """Add `change` (+1 or -1) to the confirmed count of each of `sessions` (rows or pks).
-
-    Called whenever a registration becomes confirmed or stops being confirmed, or a
-    confirmed registration's sessions change; the caller holds the event's lock. Adding
-    first creates the places rows that are missing (one insert that skips existing rows).
+    Locks their places rows; a session missing from the result has no limit. Reads the
+    counts kept here, not the registrations.
     """
-    ids = sorted({getattr(session, "pk", session) for session in sessions})
-    if not ids:
-        return
-    if change > 0:
-        SessionPlaces.objects.bulk_create([SessionPlaces(session_id=pk) for pk in ids], ignore_conflicts=True)
-    SessionPlaces.objects.filter(session__in=ids).update(confirmed_count=F("confirmed_count") + change)
-
-
-def confirmed_session_ids(registration):
-    """The pks of `registration`'s sessions if it is confirmed, else []; read without locking it.
-
-    Under the event's lock a registration's status and sessions hold still, so the counts
-    can be changed before its row is locked, in the lock order above.
-    """
-    return list(
-        Session.objects.filter(
-            registrations=registration.pk, registrations__status=Registration.Status.CONFIRMED
-        ).values_list("pk", flat=True)
+    rows = (
+        SessionPlaces.objects.select_for_update()
+        .filter(session__in=sorted(set(session_ids)), capacity__isnull=False)
+        .order_by("session_id")
+        .values_list("session_id", "capacity", "confirmed_count")
     )
+    return {pk: max(limit - confirmed, 0) for pk, limit, confirmed in rows}
+
+
+def take_event_places(settings, count=1):
+    """Count `count` more confirmed registrations for the event; under the event's lock."""
+    _add_to_event(settings, count)
+
+
+def free_event_place(settings):
+    """Count one confirmed registration fewer for the event; under the event's lock."""
+    _add_to_event(settings, -1)
+
+
+def _add_to_event(settings, change):
+    if not change:
+        return
+    RegistrationSettings.objects.filter(pk=settings.pk).update(confirmed_count=F("confirmed_count") + change)
+    settings.confirmed_count += change
+    page_cache.places_changed(settings.event)
+
+
+def count_in_sessions(settings, changes):
+    """Add each of `changes` ({session pk: +n or -n}) to that session's confirmed count.
+
+    Called whenever session choices start or stop holding a place; the caller holds the
+    event's lock. Adding first creates the places rows that are missing (one insert that
+    skips existing rows).
+    """
+    changes = {pk: change for pk, change in Counter(changes).items() if change}
+    if not changes:
+        return
+    added = sorted(pk for pk, change in changes.items() if change > 0)
+    if added:
+        rows = [SessionPlaces(session_id=pk) for pk in added]
+        SessionPlaces.objects.bulk_create(rows, ignore_conflicts=True)
+    for change in sorted(set(changes.values())):
+        ids = sorted(pk for pk, value in changes.items() if value == change)
+        SessionPlaces.objects.filter(session__in=ids).update(confirmed_count=F("confirmed_count") + change)
+    page_cache.places_changed(settings.event)
+
+
+def release_choices(settings, registration):
+    """Free the session places `registration` holds: its choices all wait again; under the event's lock.
+
+    For a registration that stops holding a place for the event (cancelled, rejected,
+    deleted). Returns the pks of the sessions freed.
+    """
+    held = SessionChoice.objects.filter(registration=registration, status=SessionChoice.Status.CONFIRMED)
+    freed = list(held.values_list("session_id", flat=True))
+    if freed:
+        held.update(status=SessionChoice.Status.WAITING)
+        count_in_sessions(settings, dict.fromkeys(freed, -1))
+    return freed
 
 
 def _places_of(session):

@@ -17,7 +17,7 @@ from events.calendar import event_calendar
 from events.models import Session, SessionSpeaker
 from events.times import zoned_ranges
 from registrations.door_code import CHECKIN_QR_CID, carries_checkin_code
-from registrations.models import OutboxEmail, Registration
+from registrations.models import OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering
 from registrations.outbox import services as outbox
 
@@ -105,13 +105,29 @@ def times_for(*, registration, start, end):
         return [_when(zoned) for zoned in zoned_ranges(start, end, _zones(registration))]
 
 
-def render_email(*, registration, kind, context=None, sessions=None):
+def _held_and_waiting(registration, sessions, waiting):
+    """Split a confirmed registration's `sessions` into those it holds a place in and those it waits for.
+
+    `waiting` holds the pks of the sessions waited for, or is None to read them.
+    """
+    if registration.status != Registration.Status.CONFIRMED:
+        return sessions, []
+    if waiting is None:
+        waiting_choices = registration.choices.filter(status=SessionChoice.Status.WAITING)
+        waiting = set(waiting_choices.values_list("session_id", flat=True))
+    return [s for s in sessions if s.pk not in waiting], [s for s in sessions if s.pk in waiting]
+
+
+def render_email(*, registration, kind, context=None, sessions=None, waiting=None):
     """Render the email of `kind` for `registration`; return its content (registrations.outbox.rendering).
 
     Rendered in the registrant's language; `context` adds template variables. `sessions`
     are the chosen sessions of a registration not saved yet (services.register renders
-    its email before taking the lock); else the registration's own are read. `ics` is
-    the text of an iCalendar file holding only what the registrant may see, or "" for emails that carry none.
+    its email before taking the lock), and `waiting` the pks of those it waits for; else
+    the registration's own are read. A confirmed registrant's email lists the sessions
+    they hold a place in (`sessions`) apart from those they wait for (`waiting_sessions`);
+    others' list all they chose. `ics` is the text of an iCalendar file holding only what
+    the registrant may see and holds a place in, or "" for emails that carry none.
     """
     kind = OutboxEmail.Kind(kind)
     event = registration.event
@@ -119,9 +135,10 @@ def render_email(*, registration, kind, context=None, sessions=None):
     join_url = registration.join_url if kind in JOIN_LINK_KINDS else ""
     with translation.override(registration.language or settings.LANGUAGE_CODE):
         zones = _zones(registration)
-        sessions = _sessions_in_full(registration, viewer, sessions)
-        for session in sessions:
+        chosen = _sessions_in_full(registration, viewer, sessions)
+        for session in chosen:
             session.times = [_when(zoned) for zoned in zoned_ranges(session.start, session.end, zones)]
+        sessions, waiting_sessions = _held_and_waiting(registration, chosen, waiting)
         context = {
             "registration": registration,
             "event": event,
@@ -131,6 +148,7 @@ def render_email(*, registration, kind, context=None, sessions=None):
             "event_url": absolute_url(event.get_absolute_url()),
             "event_times": [_when(zoned) for zoned in zoned_ranges(event.start, event.end, zones)],
             "sessions": sessions,
+            "waiting_sessions": waiting_sessions,
             # The code to show at the door, printed and as a QR image that delivery attaches.
             "checkin_code": registration.manage_token
             if carries_checkin_code(registration=registration, kind=kind)

@@ -1,11 +1,13 @@
 """Reads on registrations that depend on the viewer or the moment. None of them writes or locks."""
 
+from typing import NamedTuple
+
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
 from events.models import Membership, Session
-from registrations.models import Invitation, Registration, RegistrationSettings
+from registrations.models import Invitation, Registration, RegistrationSettings, SessionChoice
 
 from . import capacity
 
@@ -39,26 +41,40 @@ def sessions_to_choose(event, user):
     )
 
 
-def status_for_new_registration(event, sessions, *, registration_settings=None):
-    """Return the status a new registration for `event` with `sessions` would get right now.
+class Outcome(NamedTuple):
+    """A registration's status and, when confirmed, the pks of the chosen sessions it waits for."""
 
-    Shown on the "check your email" page when the address is already registered: the
-    page must look exactly as it would for a new registration, so it states the status
-    a newcomer would have received at this moment (approval mode: awaiting approval;
-    a place left for the event and each chosen session: confirmed; else waitlisted).
-    `sessions` are Session rows read in this request with their places (sessions_to_choose).
-    It mirrors services.register but reads without locking and writes nothing, so it
-    can be off by a place under a race; the email sent to the address tells the truth.
+    status: str
+    waiting: frozenset = frozenset()
+
+
+def outcome_for_new_registration(event, sessions, *, registration_settings=None):
+    """Return the Outcome a new registration for `event` with `sessions` would get right now.
+
+    Approval mode: pending. A place left for the event: confirmed, waiting for the chosen
+    sessions that are full. Else waitlisted. Shown on the "check your email" page when the
+    address is already registered: the page must look exactly as it would for a new
+    registration. `sessions` are Session rows read in this request with their places
+    (sessions_to_choose). It mirrors services.register but reads without locking and
+    writes nothing, so it can be off by a place under a race; the email tells the truth.
     """
     settings = registration_settings or registration_settings_for(event)
     if settings.mode == RegistrationSettings.Mode.APPROVAL:
-        return Registration.Status.PENDING
+        return Outcome(Registration.Status.PENDING)
     places_left = settings.places_left
     if places_left is not None and places_left <= 0:
-        return Registration.Status.WAITLISTED
-    if any(capacity.session_places_left(session) == 0 for session in sessions):
-        return Registration.Status.WAITLISTED
-    return Registration.Status.CONFIRMED
+        return Outcome(Registration.Status.WAITLISTED)
+    full = frozenset(session.pk for session in sessions if capacity.session_places_left(session) == 0)
+    return Outcome(Registration.Status.CONFIRMED, waiting=full)
+
+
+def outcome_of(registration):
+    """The Outcome `registration` has now: its status and the sessions it waits for while confirmed."""
+    waiting = frozenset()
+    if registration.status == Registration.Status.CONFIRMED:
+        waiting_choices = registration.choices.filter(status=SessionChoice.Status.WAITING)
+        waiting = frozenset(waiting_choices.values_list("session_id", flat=True))
+    return Outcome(registration.status, waiting)
 
 
 def organisation_name_of(user):
@@ -88,12 +104,50 @@ def registration_for_token(token):
 
     The token is long and random, so a lookup on the unique column is the comparison.
     """
+    in_order = ("session__start", "session__end", "session__pk")
     return (
         Registration.objects.select_related("event", "event__venue", "user")
-        .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("start", "end", "pk")))
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("start", "end", "pk")),
+            Prefetch("choices", queryset=SessionChoice.objects.select_related("session").order_by(*in_order)),
+        )
         .filter(manage_token=token)
         .first()
     )
+
+
+def choices_with_positions(registration):
+    """`registration`'s session choices (prefetched), each waiting one of a confirmed registration with
+    its `position` on the session's waiting list (1 is next)."""
+    choices = list(registration.choices.all())
+    if registration.status == Registration.Status.CONFIRMED:
+        for choice in choices:
+            if choice.status == SessionChoice.Status.WAITING:
+                choice.position = waiting_position(choice)
+    return choices
+
+
+def waiting_position(choice):
+    """The 1-based place of a confirmed registration's waiting `choice` on its session's waiting list."""
+    ahead = SessionChoice.objects.filter(
+        session_id=choice.session_id,
+        status=SessionChoice.Status.WAITING,
+        registration__status=Registration.Status.CONFIRMED,
+    ).filter(
+        Q(waiting_since__lt=choice.waiting_since) | Q(waiting_since=choice.waiting_since, pk__lt=choice.pk)
+    )
+    return ahead.count() + 1
+
+
+def event_waiting_position(registration):
+    """The 1-based place of a waitlisted `registration` on its event's waiting list."""
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id, status=Registration.Status.WAITLISTED
+    ).filter(
+        Q(waitlisted_at__lt=registration.waitlisted_at)
+        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1
 
 
 def registrations_of(user):

@@ -1,7 +1,8 @@
-"""Writes on registrations: registering, changing, cancelling, approving, rejecting and promoting.
+"""Writes on registrations: registering, changing, cancelling, approving, rejecting and deleting.
 
-Places are taken and freed through capacity (its docstring gives the lock order); every
-email goes through the outbox (emails.queue_registration_email).
+Places are taken and freed through capacity (its docstring gives the lock order), and
+every write that frees one ends with waiting_list.fill, which gives it to the head of its
+waiting list; every email goes through the outbox (emails.queue_registration_email).
 """
 
 import secrets
@@ -19,10 +20,11 @@ from registrations.models import (
     OutboxEmail,
     Registration,
     RegistrationSettings,
+    SessionChoice,
     SessionPlaces,
 )
 
-from . import capacity, emails, selectors
+from . import capacity, emails, selectors, waiting_list
 
 # Answers copied from `data` onto a new registration, besides name and email.
 _ANSWER_FIELDS = (*OPTIONAL_FIELDS, "language", "time_zone")
@@ -94,49 +96,54 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     the token of one of the event's invitations: the registration takes that
     invitation's email, whatever `data["email"]` says.
 
-    The status is pending in approval mode; otherwise confirmed while the event and
-    every chosen session with a capacity have a place left, else waitlisted.
+    The status is pending in approval mode; otherwise confirmed while the event has a
+    place left, else waitlisted (selectors.outcome_for_new_registration). A confirmed
+    registration holds a place in each chosen session that has one left and waits for
+    the others, each on its session's waiting list.
 
     Side effects: creates the event's RegistrationSettings if missing and locks it (and
     the chosen sessions that have a capacity); inserts the Registration and its session
-    choices; when confirmed, increments RegistrationSettings.confirmed_count and each
-    chosen session's confirmed_count; queues one outbox email: "registered",
-    "waitlisted" or "awaiting_approval". In guest-list mode links the invitation to the
-    new registration (replacing a cancelled or rejected one).
+    choices; when confirmed, increments RegistrationSettings.confirmed_count and the
+    confirmed_count of each session it holds a place in; queues one outbox email:
+    "registered", "waitlisted" or "awaiting_approval". In guest-list mode links the
+    invitation to the new registration (replacing a cancelled or rejected one).
 
     `registration_settings`, an unlocked read of the event's settings the caller already
-    holds, saves reading them again to predict the status (see below); the status itself
+    holds, saves reading them again to predict the outcome (see below); the outcome itself
     is always decided under the lock.
 
     Raises RegistrationClosed, InvalidInvitationCode or AlreadyRegistered, having
     stored nothing.
     """
+    given_now = now
     now = now or timezone.now()
     sessions = list(data.get("sessions") or [])
     registration = _unsaved_registration(event, data, user, now)
     # Rendering the email is the costly part: it is done before the lock is taken, for the
-    # status an unlocked read predicts, and again under the lock only if the status differs.
-    predicted = selectors.status_for_new_registration(
+    # outcome an unlocked read predicts, and again under the lock only if the outcome differs.
+    predicted = selectors.outcome_for_new_registration(
         event, sessions, registration_settings=registration_settings
     )
     rendered = {predicted: _render_new_registration_email(registration, predicted, sessions)}
 
     settings = capacity.lock_event(event)
+    # Read the clock under the lock: the waiting lists' order is the order people got the lock in.
+    now = given_now or timezone.now()
     _check_open_and_invited(settings, data, now)
     invitation = _guest_list_invitation(settings, data)
     if invitation is not None:
         registration.email = invitation.email
     _refuse_second_registration(event, registration.email)
-    status = _status_for_new_registration(settings, sessions)
-    _save_new_registration(registration, status, sessions, settings, now)
+    outcome = _outcome_for_new_registration(settings, sessions)
+    _save_new_registration(registration, outcome, sessions, settings, now)
     if invitation is not None:
         # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
         invitation.registration = registration
         invitation.save(update_fields=["registration"])
-    if status not in rendered:
-        rendered[status] = _render_new_registration_email(registration, status, sessions)
+    if outcome not in rendered:
+        rendered[outcome] = _render_new_registration_email(registration, outcome, sessions)
     emails.queue_registration_email(
-        registration=registration, kind=_NEW_REGISTRATION_EMAILS[status], content=rendered[status]
+        registration=registration, kind=_NEW_REGISTRATION_EMAILS[outcome.status], content=rendered[outcome]
     )
     return registration
 
@@ -191,24 +198,41 @@ def _refuse_second_registration(event, email):
         raise AlreadyRegistered(existing)
 
 
-def _status_for_new_registration(settings, sessions):
-    """Pending in approval mode; else confirmed when the event and `sessions` have room, else waitlisted."""
+def _outcome_for_new_registration(settings, sessions):
+    """Pending in approval mode; else confirmed, in the sessions with a place left, when the event has one.
+
+    Under the lock, places left mean no one waits for them: every write that frees a place
+    gives it to the waiting list before it commits (waiting_list.fill).
+    """
     if settings.mode == RegistrationSettings.Mode.APPROVAL:
-        return Registration.Status.PENDING
-    if capacity.has_room(settings, sessions):
-        return Registration.Status.CONFIRMED
-    return Registration.Status.WAITLISTED
+        return selectors.Outcome(Registration.Status.PENDING)
+    if not capacity.event_has_room(settings):
+        return selectors.Outcome(Registration.Status.WAITLISTED)
+    left = capacity.session_places_left_locked(session.pk for session in sessions)
+    full = frozenset(pk for pk, places in left.items() if places <= 0)
+    return selectors.Outcome(Registration.Status.CONFIRMED, waiting=full)
 
 
-def _save_new_registration(registration, status, sessions, settings, now):
-    """Insert `registration` with `status` and its sessions; a confirmed one takes its places."""
-    registration.status = status
-    registration.waitlisted_at = now if status == Registration.Status.WAITLISTED else None
+def _save_new_registration(registration, outcome, sessions, settings, now):
+    """Insert `registration` with its outcome and session choices; a confirmed one takes its places."""
+    registration.status = outcome.status
+    registration.waitlisted_at = now if outcome.status == Registration.Status.WAITLISTED else None
     registration.save(force_insert=True)
-    if sessions:
-        registration.sessions.add(*sessions)
-    if status == Registration.Status.CONFIRMED:
-        capacity.take(settings, sessions)
+    held = set()
+    if outcome.status == Registration.Status.CONFIRMED:
+        held = {session.pk for session in sessions} - outcome.waiting
+    SessionChoice.objects.bulk_create(
+        SessionChoice(
+            registration=registration,
+            session=session,
+            status=SessionChoice.Status.CONFIRMED if session.pk in held else SessionChoice.Status.WAITING,
+            waiting_since=now,
+        )
+        for session in sessions
+    )
+    if outcome.status == Registration.Status.CONFIRMED:
+        capacity.take_event_places(settings)
+        capacity.count_in_sessions(settings, dict.fromkeys(held, 1))
 
 
 # The email a new registration gets, by the status it gets.
@@ -219,10 +243,13 @@ _NEW_REGISTRATION_EMAILS = {
 }
 
 
-def _render_new_registration_email(registration, status, sessions):
-    registration.status = status
+def _render_new_registration_email(registration, outcome, sessions):
+    registration.status = outcome.status
     return emails.render_email(
-        registration=registration, kind=_NEW_REGISTRATION_EMAILS[status], sessions=sessions
+        registration=registration,
+        kind=_NEW_REGISTRATION_EMAILS[outcome.status],
+        sessions=sessions,
+        waiting=outcome.waiting,
     )
 
 
@@ -232,118 +259,96 @@ def cancel_registration(*, registration, now=None, notify=True):
 
     Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email
     (unless `notify` is false: the registrant is deleting their data); if it was
-    confirmed, decrements confirmed_count (the event's and its sessions') and promotes
-    from the waiting list (see promote_from_waitlist). A registration already cancelled
-    or rejected is returned unchanged, with no email.
+    confirmed, frees its places (the event's and its sessions') and gives them to the
+    waiting lists (waiting_list.fill). A registration already cancelled or rejected is
+    returned unchanged, with no email.
     """
     now = now or timezone.now()
     settings = capacity.lock_event(registration.event)
-    # Confirmed implies active: the cancellation below goes ahead.
-    capacity.count_in_sessions(capacity.confirmed_session_ids(registration), -1)
     registration = _locked_registration(registration)
     if not registration.is_active:
         return registration
-    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    _release_places(settings, registration)
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at", "updated"])
     if notify:
         emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
-    if was_confirmed:
-        capacity.free(settings)
-        promote_from_waitlist(event=registration.event)
+    waiting_list.fill(settings, now=now)
     return registration
+
+
+def _release_places(settings, registration):
+    """Free the places a registration about to stop being active holds; the caller then calls fill."""
+    if registration.status == Registration.Status.CONFIRMED:
+        capacity.free_event_place(settings)
+        capacity.release_choices(settings, registration)
 
 
 @transaction.atomic
 def approve_registration(*, registration, now=None):
     """Approve a pending registration and return it, updated.
 
-    Side effects: with a place left (event and chosen sessions), sets status confirmed,
-    increments confirmed_count (the event's and each chosen session's) and queues an
-    "approved" email; when full, sets status waitlisted with waitlisted_at and queues a
-    "waitlisted" email.
+    Side effects: with a place left for the event, sets status confirmed, takes the
+    place and queues an "approved" email; its sessions' waiting lists then take it, in
+    the order its choices were made (a session with a place left and no one waiting
+    before it gives it one at once). When the event is full, sets status waitlisted with
+    waitlisted_at and queues a "waitlisted" email.
     Raises InvalidTransition unless the registration is pending.
     """
-    now = now or timezone.now()
     settings = capacity.lock_event(registration.event)
-    # Read before locking the row, so that sessions are locked first (see the lock order
-    # above); under the settings lock its status and sessions hold still.
-    current = Registration.objects.get(pk=registration.pk)
-    if current.status != Registration.Status.PENDING:
-        raise InvalidTransition(f"Only pending registrations can be approved, not {current.status}.")
-    sessions = list(current.sessions.all())
-    confirm = capacity.has_room(settings, sessions)
-    if confirm:
-        capacity.count_in_sessions(sessions, +1)
+    now = now or timezone.now()  # under the lock, for the waiting list's order
     registration = _locked_registration(registration)
-    if confirm:
+    if registration.status != Registration.Status.PENDING:
+        raise InvalidTransition(f"Only pending registrations can be approved, not {registration.status}.")
+    if capacity.event_has_room(settings):
         registration.status = Registration.Status.CONFIRMED
-        capacity.take(settings)
+        capacity.take_event_places(settings)
         kind = OutboxEmail.Kind.APPROVED
     else:
         registration.status = Registration.Status.WAITLISTED
         registration.waitlisted_at = now
         kind = OutboxEmail.Kind.WAITLISTED
     registration.save(update_fields=["status", "waitlisted_at", "updated"])
+    # Its session choices wait in their lists, in order; fill gives places where they are free.
+    waiting_list.fill(settings, now=now, told={registration.pk})
     emails.queue_registration_email(registration=registration, kind=kind)
     return registration
 
 
 @transaction.atomic
-def reject_registration(*, registration):
+def reject_registration(*, registration, now=None):
     """Reject an active registration and return it, updated.
 
     Side effects: sets status rejected and queues a "rejected" email; if it was
-    confirmed, decrements confirmed_count (the event's and its sessions') and promotes
-    from the waiting list. Pending and waitlisted registrations hold no place, so
-    rejecting them frees none.
+    confirmed, frees its places and gives them to the waiting lists. Pending and
+    waitlisted registrations hold no place, so rejecting them frees none.
     Raises InvalidTransition for a registration already cancelled or rejected.
     """
     settings = capacity.lock_event(registration.event)
-    # Confirmed implies active: the rejection below goes ahead.
-    capacity.count_in_sessions(capacity.confirmed_session_ids(registration), -1)
     registration = _locked_registration(registration)
     if not registration.is_active:
         raise InvalidTransition(f"A {registration.status} registration cannot be rejected.")
-    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    _release_places(settings, registration)
     registration.status = Registration.Status.REJECTED
     registration.save(update_fields=["status", "updated"])
     emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.REJECTED)
-    if was_confirmed:
-        capacity.free(settings)
-        promote_from_waitlist(event=registration.event)
+    waiting_list.fill(settings, now=now)
     return registration
 
 
 @transaction.atomic
-def promote_from_waitlist(*, event):
-    """Confirm waitlisted registrations, oldest first, while places are left; return the first or None.
+def delete_registration(*, registration, now=None):
+    """Delete `registration` and its session choices; an active one first frees its places.
 
-    A waitlisted registration whose chosen sessions are still full is skipped, not
-    blocked behind. Side effects: locks the event's settings row; for each promoted
-    registration sets status confirmed, increments confirmed_count (the event's and each
-    chosen session's) and queues a "promoted" email.
+    For staff; no email. Side effects: those of freeing places (see cancel_registration)
+    and the deletion (its outbox rows and check-ins go with it).
     """
-    settings = capacity.lock_event(event)
-    first = None
-    waiting = (
-        Registration.objects.select_for_update()
-        .filter(event=event, status=Registration.Status.WAITLISTED)
-        .order_by("waitlisted_at", "pk")
-    )
-    for registration in waiting:
-        if settings.places_left == 0:
-            break
-        sessions = list(registration.sessions.all())
-        if not capacity.sessions_have_room(sessions):
-            continue
-        registration.status = Registration.Status.CONFIRMED
-        registration.save(update_fields=["status", "updated"])
-        capacity.take(settings, sessions)
-        emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.PROMOTED)
-        first = first or registration
-    return first
+    settings = capacity.lock_event(registration.event)
+    registration = _locked_registration(registration)
+    _release_places(settings, registration)
+    registration.delete()
+    waiting_list.fill(settings, now=now)
 
 
 @transaction.atomic
@@ -372,53 +377,65 @@ def send_manage_links(*, email, now=None):
     return [send_manage_link(registration=registration) for registration in registrations]
 
 
-class SessionFull(RegistrationError):
-    """A newly chosen session has no place left; nothing was changed."""
-
-
 # Answers a registrant may change after registering; the email address is not one.
 _CHANGEABLE_FIELDS = ("name", *_ANSWER_FIELDS)
 
 
 @transaction.atomic
-def change_registration(*, registration, data):
+def change_registration(*, registration, data, now=None):
     """Change `registration`'s answers and session choices from cleaned form `data`; return it.
 
     Only keys present in `data` change; the email address never does. A cancelled or
     rejected registration is returned unchanged, with no email.
 
-    A confirmed registration holds a place in each chosen session, so every newly
-    chosen session with a capacity must have a place left, else SessionFull is raised
-    and nothing changes. Pending and waitlisted registrations hold no place yet: their
-    sessions are checked for room when they are approved or promoted.
+    A newly chosen session joins the end of its waiting list, unless it has a place left
+    and the registration is confirmed: then it holds the place at once. A session no
+    longer chosen frees its place, which goes to the head of its waiting list.
 
     Side effects: locks the event's settings row, then the newly chosen sessions with a
-    capacity, then the registration; saves the answers and session choices; for a
-    confirmed registration, increments the places count of each newly chosen session
-    and decrements that of each session no longer chosen; queues one "changed" email.
+    capacity, then the registration; saves the answers and session choices; changes the
+    counts of the sessions whose places were taken or freed; gives freed places to the
+    waiting lists (waiting_list.fill); queues one "changed" email.
     """
     settings = capacity.lock_event(registration.event)
-    # Read under the settings lock, which serialises every change of places for the event.
-    current = Registration.objects.get(pk=registration.pk)
-    if not current.is_active:
-        return current
-    chosen = list(data.get("sessions") or []) if "sessions" in data else None
-    if chosen is not None and current.status == Registration.Status.CONFIRMED:
-        held = set(current.sessions.values_list("pk", flat=True))
-        added = [session for session in chosen if session.pk not in held]
-        if added and not capacity.sessions_have_room(added):
-            raise SessionFull(f"A chosen session of {settings.event} is full.")
-        capacity.count_in_sessions(added, +1)
-        capacity.count_in_sessions(held - {session.pk for session in chosen}, -1)
+    now = now or timezone.now()  # under the lock, for the waiting lists' order
     registration = _locked_registration(registration)
+    if not registration.is_active:
+        return registration
     changed = [field for field in _CHANGEABLE_FIELDS if data.get(field) is not None]
     for field in changed:
         setattr(registration, field, data[field])
     registration.save(update_fields=[*changed, "updated"])
-    if chosen is not None:
-        registration.sessions.set(chosen)
+    if "sessions" in data:
+        _change_sessions(settings, registration, list(data.get("sessions") or []), now)
+        waiting_list.fill(settings, now=now, told={registration.pk})
     emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
     return registration
+
+
+def _change_sessions(settings, registration, chosen, now):
+    """Drop the choices no longer `chosen`, freeing their places; add new ones, holding a place or waiting."""
+    choices = {choice.session_id: choice for choice in registration.choices.all()}
+    wanted = {session.pk for session in chosen}
+    dropped = [choice for pk, choice in choices.items() if pk not in wanted]
+    added = sorted(wanted - set(choices))
+    freed = [choice.session_id for choice in dropped if choice.status == SessionChoice.Status.CONFIRMED]
+    SessionChoice.objects.filter(pk__in=[choice.pk for choice in dropped]).delete()
+    capacity.count_in_sessions(settings, dict.fromkeys(freed, -1))
+    held = set()
+    if registration.status == Registration.Status.CONFIRMED and added:
+        left = capacity.session_places_left_locked(added)
+        held = {pk for pk in added if left.get(pk, 1) > 0}
+    SessionChoice.objects.bulk_create(
+        SessionChoice(
+            registration=registration,
+            session_id=pk,
+            status=SessionChoice.Status.CONFIRMED if pk in held else SessionChoice.Status.WAITING,
+            waiting_since=now,
+        )
+        for pk in added
+    )
+    capacity.count_in_sessions(settings, dict.fromkeys(held, 1))
 
 
 @transaction.atomic

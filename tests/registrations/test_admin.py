@@ -416,8 +416,8 @@ def test_event_change_page_shows_settings_inline_and_counts_per_status_and_sessi
         event=event, title="Workshop", start=event.start + dt.timedelta(hours=2)
     )
     sign_up(event, "ana@example.com", sessions=[plenary, workshop])
-    sign_up(event, "bo@example.com", minutes=1, sessions=[plenary])  # plenary full: waitlisted
-    sign_up(event, "cy@example.com", minutes=2, sessions=[workshop])
+    sign_up(event, "bo@example.com", minutes=1, sessions=[plenary])  # plenary full: waits for it
+    sign_up(event, "cy@example.com", minutes=2, sessions=[workshop])  # event full: waitlisted
     sign_up(event, "dee@example.com", minutes=3)  # event full: waitlisted
     cancel_registration(registration=sign_up(event_with(), "other-event@example.com"))
 
@@ -432,9 +432,10 @@ def test_event_change_page_shows_settings_inline_and_counts_per_status_and_sessi
         "<tr><td>Waitlisted</td><td>2</td></tr><tr><td>Cancelled</td><td>0</td></tr>"
         "<tr><td>Rejected</td><td>0</td></tr><tr><td>Total</td><td>4</td></tr></tbody>"
     ) in content
+    # Issue 15: places taken, waiting (for the session, or for the event), capacity, places left.
     assert (
-        "<tbody><tr><td>Opening plenary</td><td>1</td><td>1</td><td>1</td></tr>"
-        "<tr><td>Workshop</td><td>2</td><td>0</td><td>—</td></tr></tbody>"
+        "<tbody><tr><td>Opening plenary</td><td>1</td><td>1</td><td>1</td><td>0</td></tr>"
+        "<tr><td>Workshop</td><td>1</td><td>1</td><td>—</td><td>—</td></tr></tbody>"
     ) in content
 
 

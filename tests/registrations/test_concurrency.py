@@ -9,6 +9,8 @@ from registrations.models import OutboxEmail, Registration, RegistrationSettings
 from registrations.signup.services import cancel_registration, register
 from tests import factories
 
+from . import places_invariants
+
 GUESTS = 40
 PLACES = 10
 
@@ -96,19 +98,19 @@ def cancel_together(registrations):
 
 
 def session_counts(*sessions):
-    """[(kept confirmed_count, confirmed registrations counted afresh)] for each of `sessions`."""
-    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
+    """[(kept confirmed_count, places held counted afresh)] for each of `sessions`."""
+    holds = Q(choices__registration__status=Registration.Status.CONFIRMED, choices__status="confirmed")
     rows = {
         pk: (kept, counted)
         for pk, kept, counted in Session.objects.filter(pk__in=[session.pk for session in sessions])
-        .annotate(n=Count("registrations", filter=confirmed))
+        .annotate(n=Count("choices", filter=holds))
         .values_list("pk", "places__confirmed_count", "n")
     }
     return [rows[session.pk] for session in sessions]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_guests_never_overbook_a_session_and_its_count_holds():
+def test_concurrent_guests_never_overbook_a_session_and_its_waiting_list_holds():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite cannot lock rows for concurrent writers")
     event = factories.EventFactory()  # no limit for the event: only the session's capacity holds them back
@@ -117,16 +119,30 @@ def test_concurrent_guests_never_overbook_a_session_and_its_count_holds():
 
     errors = register_together(event, GUESTS, sessions=[workshop, plenary])
 
+    # Issue 15: everyone is confirmed; the full workshop alone is waited for, in order.
     assert errors == []
     registrations = Registration.objects.filter(event=event)
-    assert registrations.filter(status=Registration.Status.CONFIRMED).count() == PLACES
-    assert registrations.filter(status=Registration.Status.WAITLISTED).count() == GUESTS - PLACES
-    assert session_counts(workshop, plenary) == [(PLACES, PLACES), (PLACES, PLACES)]
+    assert registrations.filter(status=Registration.Status.CONFIRMED).count() == GUESTS
+    assert session_counts(workshop, plenary) == [(PLACES, PLACES), (GUESTS, GUESTS)]
+    places_invariants.check(event)
 
-    # Half the places freed at once: each goes to the next in line, none is lost or counted twice.
-    errors = cancel_together(list(registrations.filter(status=Registration.Status.CONFIRMED)[: PLACES // 2]))
+    # 10 cancellations at once, half holding a workshop place, half waiting for one: each freed
+    # place goes to the next in line, none is lost or counted twice, nobody is jumped.
+    waiting = places_invariants.queues(event, served_only=False)
+    held = places_invariants.holders(event)
+    holders = list(
+        registrations.filter(choices__session=workshop, choices__status="confirmed").order_by("pk")[
+            : PLACES // 2
+        ]
+    )
+    waiters = [registrations.get(pk=pk) for _key, pk in waiting[("session", workshop.pk)][-(PLACES // 2) :]]
+    errors = cancel_together(holders + waiters)
 
     assert errors == []
-    assert registrations.filter(status=Registration.Status.CONFIRMED).count() == PLACES
-    assert registrations.filter(status=Registration.Status.CANCELLED).count() == PLACES // 2
-    assert session_counts(workshop, plenary) == [(PLACES, PLACES), (PLACES, PLACES)]
+    assert registrations.filter(status=Registration.Status.CANCELLED).count() == PLACES
+    assert session_counts(workshop, plenary) == [(PLACES, PLACES), (GUESTS - PLACES, GUESTS - PLACES)]
+    places_invariants.check(event)
+    places_invariants.check_fair(waiting, held, event)
+    promoted = set(OutboxEmail.objects.filter(kind="promoted").values_list("registration", flat=True))
+    assert promoted == {pk for _key, pk in waiting[("session", workshop.pk)][: PLACES // 2]}
+    assert OutboxEmail.objects.filter(kind="promoted").count() == PLACES // 2

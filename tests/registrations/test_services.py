@@ -276,7 +276,7 @@ def test_cancel_twice_sends_one_cancelled_email(event):
 
 
 @pytest.mark.django_db
-def test_full_session_waitlists_although_the_event_has_room(event):
+def test_a_full_session_waits_alone_while_the_event_has_room(event):
     small = factories.SessionFactory(event=event, capacity=1)
     large = factories.SessionFactory(event=event)
     first = register(event=event, data=data("a@example.com", sessions=[small, large]), now=at(1))
@@ -284,13 +284,15 @@ def test_full_session_waitlists_although_the_event_has_room(event):
     second = register(event=event, data=data("b@example.com", sessions=[small]), now=at(2))
     third = register(event=event, data=data("c@example.com", sessions=[large]), now=at(3))
 
-    assert (first.status, second.status, third.status) == ("confirmed", "waitlisted", "confirmed")
+    # Issue 15: one full session no longer waitlists the whole registration.
+    assert (first.status, second.status, third.status) == ("confirmed", "confirmed", "confirmed")
+    assert list(second.choices.values_list("status", flat=True)) == ["waiting"]
     assert set(first.sessions.all()) == {small, large}
-    assert confirmed_count(event) == 2
+    assert confirmed_count(event) == 3
 
 
 @pytest.mark.django_db
-def test_promotion_skips_waitlisted_whose_session_is_still_full():
+def test_a_freed_event_place_goes_to_the_head_of_the_list_even_if_its_session_is_full():
     event = event_with(capacity=2)
     small = factories.SessionFactory(event=event, capacity=1)
     holder = register(event=event, data=data("a@example.com", sessions=[small]), now=at(1))
@@ -300,7 +302,9 @@ def test_promotion_skips_waitlisted_whose_session_is_still_full():
 
     cancel_registration(registration=other, now=at(5))
 
-    assert statuses(holder, wants_small, wants_nothing) == ["confirmed", "waitlisted", "confirmed"]
+    # Issue 15: the waiting list is a queue; the head gets the event place and waits for the session.
+    assert statuses(holder, wants_small, wants_nothing) == ["confirmed", "confirmed", "waitlisted"]
+    assert list(wants_small.choices.values_list("status", flat=True)) == ["waiting"]
     assert confirmed_count(event) == 2
 
 

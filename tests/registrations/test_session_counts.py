@@ -1,6 +1,5 @@
 """SessionPlaces.confirmed_count: kept by signup.capacity, read instead of counting registrations."""
 
-import contextlib
 import datetime as dt
 import random
 
@@ -12,15 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import Session
-from registrations.models import Registration, RegistrationSettings, SessionPlaces
+from registrations.models import Registration, RegistrationSettings, SessionChoice, SessionPlaces
 from registrations.privacy import retention
-from registrations.signup import selectors
+from registrations.signup import selectors, staff_places
 from registrations.signup.services import (
-    SessionFull,
     approve_registration,
     cancel_registration,
     change_registration,
-    promote_from_waitlist,
     register,
     reject_registration,
 )
@@ -47,12 +44,17 @@ def counts(*sessions):
 
 
 def fresh_counts(event):
-    """{session pk: confirmed registrations}, counted over the registrations as the code no longer does."""
-    return dict(
-        Session.objects.filter(event=event)
-        .annotate(n=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)))
-        .values_list("pk", "n")
+    """{session pk: places held}, counted over the session choices as the code no longer does."""
+    holds = Q(choices__status=SessionChoice.Status.CONFIRMED) & Q(
+        choices__registration__status=Registration.Status.CONFIRMED
     )
+    return dict(
+        Session.objects.filter(event=event).annotate(n=Count("choices", filter=holds)).values_list("pk", "n")
+    )
+
+
+def waits_for(registration, session):
+    return SessionChoice.objects.get(registration=registration, session=session).status == "waiting"
 
 
 def kept_counts(event):
@@ -116,7 +118,7 @@ def test_cancelling_a_waitlisted_registration_changes_no_count(event):
     assert counts(session) == [1]
 
 
-def test_approving_counts_the_sessions_and_approving_into_a_full_session_does_not():
+def test_approving_counts_the_sessions_and_approving_into_a_full_session_waits_for_it_alone():
     event = event_with(mode=RegistrationSettings.Mode.APPROVAL)
     session = factories.SessionFactory(event=event, capacity=1)
     open_ended = factories.SessionFactory(event=event)
@@ -124,10 +126,12 @@ def test_approving_counts_the_sessions_and_approving_into_a_full_session_does_no
     second = register(event=event, data=data("b@example.com", session, open_ended), now=at(1))
 
     approve_registration(registration=first, now=at(2))
-    waitlisted = approve_registration(registration=second, now=at(3))
+    approved = approve_registration(registration=second, now=at(3))
 
-    assert waitlisted.status == Registration.Status.WAITLISTED
-    assert counts(session, open_ended) == [1, 1]
+    # Issue 15: one full session no longer waitlists the whole registration.
+    assert approved.status == Registration.Status.CONFIRMED
+    assert waits_for(approved, session)
+    assert counts(session, open_ended) == [1, 2]
 
 
 def test_rejecting_a_confirmed_registration_frees_its_sessions_and_promotes_into_them(event):
@@ -158,11 +162,10 @@ def test_promotion_counts_the_promoted_registrations_sessions():
     other = factories.SessionFactory(event=event)
     holder = register(event=event, data=data("a@example.com", other), now=NOW)
     waiting = register(event=event, data=data("b@example.com", session), now=at(1))
-    RegistrationSettings.objects.filter(event=event).update(capacity=2)
 
-    promoted = promote_from_waitlist(event=event)
+    promoted = staff_places.set_event_capacity(event=event, capacity_value=2)
 
-    assert promoted == waiting
+    assert promoted == [waiting]
     assert counts(session, other) == [1, 1]
     assert Registration.objects.get(pk=holder.pk).status == Registration.Status.CONFIRMED
 
@@ -185,16 +188,17 @@ def test_changing_answers_only_leaves_the_counts_alone(event):
     assert counts(session) == [1]
 
 
-def test_a_refused_change_to_a_full_session_changes_no_count(event):
+def test_a_change_to_a_full_session_waits_for_it_and_takes_no_place(event):
     full = factories.SessionFactory(event=event, capacity=1)
     held = factories.SessionFactory(event=event)
     register(event=event, data=data("a@example.com", full), now=NOW)
     registration = register(event=event, data=data("b@example.com", held), now=at(1))
 
-    with pytest.raises(SessionFull):
-        change_registration(registration=registration, data={"sessions": [full]})
+    # Issue 15: adding a full session joins its waiting list instead of refusing the change.
+    change_registration(registration=registration, data={"sessions": [full]})
 
-    assert counts(full, held) == [1, 1]
+    assert waits_for(registration, full)
+    assert counts(full, held) == [1, 0]
 
 
 def test_changing_a_waitlisted_registrations_sessions_changes_no_count():
@@ -255,8 +259,7 @@ def test_counts_match_the_registrations_after_a_mixed_sequence_of_operations():
         else:
             choices = sessions if registration.event_id == event.pk else approval_sessions
             chosen = rng.sample(choices, rng.randint(0, len(choices)))
-            with contextlib.suppress(SessionFull):
-                change_registration(registration=registration, data={"sessions": chosen})
+            change_registration(registration=registration, data={"sessions": chosen})
 
         for each in (event, approval):
             assert kept_counts(each) == fresh_counts(each), f"after step {step}: {operation}"
@@ -291,8 +294,8 @@ def test_status_for_a_newcomer_reads_the_kept_counts(event):
     full.refresh_from_db()
     free.refresh_from_db()
 
-    assert selectors.status_for_new_registration(event, [full]) == Registration.Status.WAITLISTED
-    assert selectors.status_for_new_registration(event, [free]) == Registration.Status.CONFIRMED
+    assert selectors.outcome_for_new_registration(event, [full]) == ("confirmed", {full.pk})
+    assert selectors.outcome_for_new_registration(event, [free]) == ("confirmed", set())
 
 
 def _link_table_counts(queries):

@@ -298,28 +298,31 @@ def test_manage_page_changes_answers_and_sessions(client):
     assert "Your changes are saved." in response.content.decode()
 
 
-def test_manage_page_refuses_a_full_session(client):
+def test_manage_page_puts_a_full_session_on_its_waiting_list(client):
     event = factories.EventFactory()
-    full = factories.SessionFactory(event=event, capacity=1)
+    full = factories.SessionFactory(event=event, capacity=1, title="Full workshop")
     registered("first@example.com", event=event, sessions=[full])
     registration = registered("ana@example.com", event=event)
     OutboxEmail.objects.all().delete()
 
-    response = client.post(manage_url(registration), form_data(sessions=[full.pk]))
+    response = client.post(manage_url(registration), form_data(sessions=[full.pk]), follow=True)
 
-    assert list(response.context["form"].errors) == ["sessions"]
-    assert list(registration.sessions.all()) == []
-    assert OutboxEmail.objects.count() == 0
+    # Issue 15: a full session is joined as its waiting list, not refused.
+    page = response.content.decode()
+    assert list(registration.choices.values_list("status", flat=True)) == ["waiting"]
+    assert "Full: you are number 1 on its waiting list" in page
+    assert list(OutboxEmail.objects.values_list("kind", flat=True)) == ["changed"]
 
 
 def test_manage_page_queries_do_not_grow_with_sessions(client, django_assert_num_queries):
     event = factories.EventFactory()
     registration = registered("ana@example.com", event=event)
-    # registration (with event, venue, user), its sessions, sessions to choose (with places left)
+    # registration (with event, venue, user), its sessions, its session choices (with their sessions),
+    # sessions to choose (with places left)
     for count in (2, 20):
         registration.sessions.add(*factories.SessionFactory.create_batch(count, event=event, capacity=10))
 
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.get(manage_url(registration))
 
         assert response.status_code == 200
