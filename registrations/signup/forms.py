@@ -54,7 +54,8 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         label = f"{when} · {session.title}"
         left = capacity.session_places_left(session)
         if left == 0:
-            full = gettext("full: waiting list")  # outside the f-string, where makemessages finds it
+            # Outside the f-string, where makemessages finds it.
+            full = gettext("This session is full: you can join its waiting list")
             return f"{label} ({full})"
         if left is not None:
             places = ngettext("%(count)d place left", "%(count)d places left", left) % {"count": left}
