@@ -144,6 +144,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
+    # Offered places not accepted in time pass to the next in line (registrations.signup.offers).
+    "expire-offers": {"task": "registrations.expire_offers", "schedule": 300.0},
     # Emails whose task was never queued (broker down at commit) or whose retries were lost.
     "requeue-pending-emails": {"task": "registrations.requeue_pending_emails", "schedule": 60.0},
     # Each reminder is written once (its dedupe key), so a late or doubled run sends nothing twice.

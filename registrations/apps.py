@@ -16,6 +16,7 @@ class RegistrationsConfig(AppConfig):
         from .outbox import tasks as outbox_tasks  # noqa: F401
         from .privacy import tasks as privacy_tasks  # noqa: F401
         from .signup import registered_events
+        from .signup import tasks as signup_tasks  # noqa: F401
 
         post_save.connect(
             registered_events.forget, sender=Registration, dispatch_uid="registrations.forget.save"

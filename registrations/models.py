@@ -92,7 +92,17 @@ class RegistrationSettings(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
-    # Kept up to date by registrations.signup.capacity, so pages never aggregate over registrations.
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept an offered place"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When set, a place that becomes free is offered to the next person on the waiting list, "
+            "who has this many hours to accept it before it passes on. Leave empty to give places at once."
+        ),
+    )
+    # Places held: confirmed registrations and places offered and not yet accepted. Kept up to
+    # date by registrations.signup.capacity, so pages never aggregate over registrations.
     confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
     field_settings = models.JSONField(
         _("optional fields"),
@@ -181,12 +191,21 @@ class RegistrationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("Waitlisted")
+    # A place is held for it until `offered_until`: accepted, it is confirmed; else it passes on.
+    OFFERED = "offered", _("Place offered")
     CANCELLED = "cancelled", _("Cancelled")
     REJECTED = "rejected", _("Rejected")
 
 
 # An active registration holds or waits for a place; only one per email and event.
-ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+ACTIVE_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+)
+# The statuses that hold one of the event's places (RegistrationSettings.confirmed_count).
+HOLDING_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
 
 
 class Registration(models.Model):
@@ -194,6 +213,7 @@ class Registration(models.Model):
 
     Status = RegistrationStatus
     ACTIVE_STATUSES = ACTIVE_STATUSES
+    HOLDING_STATUSES = HOLDING_STATUSES
 
     class AttendeeType(models.TextChoices):
         PUBLIC_BUYER = "public_buyer", _("Public buyer")
@@ -255,6 +275,8 @@ class Registration(models.Model):
         _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # While a place is offered: the moment the offer lapses (registrations.signup.offers).
+    offered_until = models.DateTimeField(_("place offered until"), null=True, blank=True, editable=False)
     # Set when the personal data was removed (registrations.privacy.retention): past the
     # retention period, or at the registrant's request. Counts stay, the person is gone.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
@@ -298,8 +320,8 @@ class SessionChoice(models.Model):
     """A registration's choice of a session: holding a place in it, or waiting for one.
 
     For a confirmed registration, "confirmed" holds one of the session's places
-    (SessionPlaces.confirmed_count counts them) and "waiting" queues for one, in the order
-    of `waiting_since` (registrations.signup.waiting_list). A registration that holds no
+    (SessionPlaces.confirmed_count counts them, and places "offered"), and "waiting" queues
+    for one, in the order of `waiting_since` (registrations.signup.waiting_list). A registration that holds no
     place for the event (pending, waitlisted, cancelled, rejected) holds none in its sessions:
     its choices are all "waiting". Write it only through registrations.signup, which
     always says which.
@@ -308,6 +330,11 @@ class SessionChoice(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITING = "waiting", _("On the waiting list")
+        # A place is held for it until `offered_until`; accepted, it is confirmed, else it passes on.
+        OFFERED = "offered", _("Place offered")
+
+    # The statuses that hold one of the session's places (SessionPlaces.confirmed_count).
+    HOLDING = (Status.CONFIRMED, Status.OFFERED)
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="choices", verbose_name=_("registration")
@@ -318,6 +345,7 @@ class SessionChoice(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     # When the registrant chose the session: its waiting list is promoted in this order.
     waiting_since = models.DateTimeField(_("chosen at"), default=timezone.now)
+    offered_until = models.DateTimeField(_("place offered until"), null=True, blank=True)
 
     class Meta:
         # The table Django made for Registration.sessions before it had a model.

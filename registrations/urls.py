@@ -15,6 +15,7 @@ urlpatterns = [
     path("registrations/find/sent/", views.manage_link_sent, name="manage_link_sent"),
     path("registrations/manage/<str:token>/", views.manage, name="manage"),
     path("registrations/manage/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("registrations/manage/<str:token>/accept/", views.accept_offer, name="accept_offer"),
     path("registrations/manage/<str:token>/delete/", views.delete_data, name="delete_data"),
     path("privacy/", views.privacy, name="privacy"),
     path("staff/personal-data/", staff_views.personal_data_export, name="staff_personal_data"),

@@ -19,7 +19,7 @@ from events.times import zone_label
 
 from .models import RegistrationSettings
 from .privacy import retention
-from .signup import abuse, feeds, selectors, services
+from .signup import abuse, feeds, offers, selectors, services
 from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
 # The outcome of the last registration, kept in the session so the URL of the
@@ -250,6 +250,7 @@ def manage(request, token):
         "event": registration.event,
         "form": form,
         "choices": selectors.choices_with_positions(registration),
+        "offer_until": selectors.offer_deadline(registration),
     }
     return render(request, "registrations/manage.html", context)
 
@@ -271,6 +272,19 @@ def cancel(request, token):
         registration = services.cancel_registration(registration=registration)
         return render(request, "registrations/cancelled.html", {"registration": registration})
     return render(request, "registrations/cancel.html", {"registration": registration})
+
+
+@_private
+@require_POST
+def accept_offer(request, token):
+    registration = _registration_or_404(token)
+    try:
+        offers.accept(registration=registration)
+    except offers.NothingToAccept:
+        messages.error(request, _("No place is held for you now: the time to accept it may be up."))
+    else:
+        messages.success(request, _("The place is yours. We have sent you an email with the details."))
+    return redirect("registrations:manage", token=token)
 
 
 @_private

@@ -29,7 +29,10 @@ def _check_against_held(value, held):
 class RegistrationSettingsForm(forms.ModelForm):
     class Meta:
         model = RegistrationSettings
-        fields = ["mode", "invitation_code", "opens_at", "closes_at", "capacity", "field_settings"]
+        fields = [
+            *["mode", "invitation_code", "opens_at", "closes_at"],
+            *["capacity", "offer_hours", "field_settings"],
+        ]
 
     def clean_capacity(self):
         return _check_against_held(self.cleaned_data.get("capacity"), self.instance.confirmed_count)

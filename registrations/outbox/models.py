@@ -16,6 +16,9 @@ class OutboxEmail(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         PROMOTED = "promoted", _("Promoted from the waiting list")
+        # With an offer time set for the event: a place held for the person until they accept it.
+        OFFERED = "offered", _("Place offered from the waiting list")
+        OFFER_EXPIRED = "offer_expired", _("Offered place passed on")
         CHANGED = "changed", _("Changed")
         CANCELLED = "cancelled", _("Cancelled")
         # Sent when someone registers again with an address already registered:

@@ -100,10 +100,10 @@ def release_choices(settings, registration):
     For a registration that stops holding a place for the event (cancelled, rejected,
     deleted). Returns the pks of the sessions freed.
     """
-    held = SessionChoice.objects.filter(registration=registration, status=SessionChoice.Status.CONFIRMED)
+    held = SessionChoice.objects.filter(registration=registration, status__in=SessionChoice.HOLDING)
     freed = list(held.values_list("session_id", flat=True))
     if freed:
-        held.update(status=SessionChoice.Status.WAITING)
+        held.update(status=SessionChoice.Status.WAITING, offered_until=None)
         count_in_sessions(settings, dict.fromkeys(freed, -1))
     return freed
 

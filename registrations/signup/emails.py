@@ -99,6 +99,14 @@ def _zones(registration):
     return [registration.event.time_zone, registration.time_zone]
 
 
+def _offer_deadline(registration, moment):
+    """When a place offered lapses, as the registrant's emails state times, or ""."""
+    if moment is None:
+        return ""
+    zoned = zoned_ranges(moment, moment, _zones(registration))
+    return " / ".join(f"{date_format(z.start, 'l j F Y, G:i')} {z.label}" for z in zoned)
+
+
 def times_for(*, registration, start, end):
     """`start`–`end` as the registrant's emails state times: in the event's zone and their own."""
     with translation.override(registration.language or settings.LANGUAGE_CODE):
@@ -155,6 +163,9 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
             else "",
             "checkin_qr_src": f"cid:{CHECKIN_QR_CID}",
             **(context or {}),
+            "offer_deadline": _offer_deadline(
+                registration, (context or {}).get("offered_until") or registration.offered_until
+            ),
             # After the caller's context: only the rule above ever gives a join link.
             "join_url": join_url,
         }

@@ -5,6 +5,7 @@ from typing import NamedTuple
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from events.models import Membership, Session
 from registrations.models import Invitation, Registration, RegistrationSettings, SessionChoice
@@ -125,6 +126,17 @@ def choices_with_positions(registration):
             if choice.status == SessionChoice.Status.WAITING:
                 choice.position = waiting_position(choice)
     return choices
+
+
+def offer_deadline(registration, now=None):
+    """When the first place offered to `registration` (choices prefetched) lapses, or None."""
+    now = now or timezone.now()
+    moments = [registration.offered_until] if registration.status == Registration.Status.OFFERED else []
+    if registration.status == Registration.Status.CONFIRMED:
+        offered = [c for c in registration.choices.all() if c.status == SessionChoice.Status.OFFERED]
+        moments += [choice.offered_until for choice in offered]
+    moments = [moment for moment in moments if moment is not None and moment > now]
+    return min(moments, default=None)
 
 
 def waiting_position(choice):

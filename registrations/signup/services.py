@@ -72,7 +72,7 @@ def resend_confirmation(*, registration):
     """Queue again the email that states `registration`'s current status; return the outbox row.
 
     The kind follows the status: confirmed → registered, waitlisted → waitlisted,
-    pending → awaiting_approval, cancelled → cancelled, rejected → rejected.
+    pending → awaiting_approval, cancelled → cancelled, rejected → rejected, offered → offered.
     Side effects: queues one outbox email (see emails.queue_registration_email). No status or place changes.
     """
     kinds = {
@@ -81,6 +81,7 @@ def resend_confirmation(*, registration):
         Registration.Status.PENDING: OutboxEmail.Kind.AWAITING_APPROVAL,
         Registration.Status.CANCELLED: OutboxEmail.Kind.CANCELLED,
         Registration.Status.REJECTED: OutboxEmail.Kind.REJECTED,
+        Registration.Status.OFFERED: OutboxEmail.Kind.OFFERED,
     }
     # Read the status afresh: the caller's copy may predate a promotion or cancellation.
     registration = Registration.objects.select_related("event").get(pk=registration.pk)
@@ -271,7 +272,7 @@ def cancel_registration(*, registration, now=None, notify=True):
     _release_places(settings, registration)
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = now
-    registration.save(update_fields=["status", "cancelled_at", "updated"])
+    registration.save(update_fields=["status", "cancelled_at", "offered_until", "updated"])
     if notify:
         emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
     waiting_list.fill(settings, now=now)
@@ -280,9 +281,10 @@ def cancel_registration(*, registration, now=None, notify=True):
 
 def _release_places(settings, registration):
     """Free the places a registration about to stop being active holds; the caller then calls fill."""
-    if registration.status == Registration.Status.CONFIRMED:
+    if registration.status in Registration.HOLDING_STATUSES:
         capacity.free_event_place(settings)
         capacity.release_choices(settings, registration)
+    registration.offered_until = None
 
 
 @transaction.atomic
@@ -331,7 +333,7 @@ def reject_registration(*, registration, now=None):
         raise InvalidTransition(f"A {registration.status} registration cannot be rejected.")
     _release_places(settings, registration)
     registration.status = Registration.Status.REJECTED
-    registration.save(update_fields=["status", "updated"])
+    registration.save(update_fields=["status", "offered_until", "updated"])
     emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.REJECTED)
     waiting_list.fill(settings, now=now)
     return registration
@@ -419,7 +421,7 @@ def _change_sessions(settings, registration, chosen, now):
     wanted = {session.pk for session in chosen}
     dropped = [choice for pk, choice in choices.items() if pk not in wanted]
     added = sorted(wanted - set(choices))
-    freed = [choice.session_id for choice in dropped if choice.status == SessionChoice.Status.CONFIRMED]
+    freed = [choice.session_id for choice in dropped if choice.status in SessionChoice.HOLDING]
     SessionChoice.objects.filter(pk__in=[choice.pk for choice in dropped]).delete()
     capacity.count_in_sessions(settings, dict.fromkeys(freed, -1))
     held = set()

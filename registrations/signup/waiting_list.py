@@ -12,6 +12,7 @@ someone waits for it, and a newcomer, who queues behind everyone, never gets a p
 someone earlier was waiting for.
 """
 
+import datetime as dt
 from collections import Counter
 
 from django.utils import timezone
@@ -22,29 +23,37 @@ from . import capacity, emails
 
 
 def fill(settings, *, now=None, told=()):
-    """Give every free place to the head of its list, the event's first; return the registrations promoted.
+    """Give every free place to the head of its list, the event's first; return the registrations served.
 
-    `settings` are the event's, locked (capacity.lock_event). Each promoted registration
-    gets one "promoted" email, with its .ics, unless its pk is in `told`: a registration
+    `settings` are the event's, locked (capacity.lock_event). Without an offer time for the
+    event, the place is theirs at once, with a "promoted" email and its .ics. With one
+    (`offer_hours`), the place is held for them until they accept it (registrations.signup.offers),
+    with an "offered" email; an offer not accepted in time passes to the next in line.
+    Each registration served gets one email, unless its pk is in `told`: a registration
     whose own change called this, and whose own email states the outcome.
     """
     now = now or timezone.now()
-    promoted = {registration.pk: registration for registration in _promote_for_event(settings, now)}
-    event_places = set(promoted)
-    for registration in _promote_for_sessions(settings):
-        promoted.setdefault(registration.pk, registration)
-    for registration in promoted.values():
+    offered_until = now + dt.timedelta(hours=settings.offer_hours) if settings.offer_hours else None
+    served = {registration.pk: registration for registration in _serve_event(settings, now, offered_until)}
+    event_places = set(served)
+    for registration in _serve_sessions(settings, offered_until):
+        served.setdefault(registration.pk, registration)
+    kind = OutboxEmail.Kind.OFFERED if offered_until else OutboxEmail.Kind.PROMOTED
+    for registration in served.values():
         if registration.pk not in told:
             emails.queue_registration_email(
                 registration=registration,
-                kind=OutboxEmail.Kind.PROMOTED,
-                context={"session_place_only": registration.pk not in event_places},
+                kind=kind,
+                context={
+                    "session_place_only": registration.pk not in event_places,
+                    "offered_until": offered_until,
+                },
             )
-    return list(promoted.values())
+    return list(served.values())
 
 
-def _promote_for_event(settings, now):
-    """Confirm the heads of the event's waiting list for its free places; their sessions then queue."""
+def _serve_event(settings, now, offered_until):
+    """Confirm (or offer a place to) the heads of the event's waiting list, for its free places."""
     left = settings.places_left
     if left is not None and left <= 0:
         return []
@@ -56,18 +65,20 @@ def _promote_for_event(settings, now):
     heads = list(heads[:left] if left is not None else heads)
     if not heads:
         return []
+    status = Registration.Status.OFFERED if offered_until else Registration.Status.CONFIRMED
     Registration.objects.filter(pk__in=[registration.pk for registration in heads]).update(
-        status=Registration.Status.CONFIRMED, updated=now
+        status=status, offered_until=offered_until, updated=now
     )
     for registration in heads:
-        registration.status = Registration.Status.CONFIRMED
+        registration.status = status
+        registration.offered_until = offered_until
         registration.event = settings.event
     capacity.take_event_places(settings, len(heads))
     return heads
 
 
-def _promote_for_sessions(settings):
-    """Give each session's free places to the heads of its list; return the registrations that got one."""
+def _serve_sessions(settings, offered_until):
+    """Give (or offer) each session's free places to the heads of its list; return who was served."""
     waiting = SessionChoice.objects.filter(
         session__event=settings.event,
         status=SessionChoice.Status.WAITING,
@@ -89,8 +100,9 @@ def _promote_for_sessions(settings):
         chosen += queue[: left[session_id]] if session_id in left else queue
     if not chosen:
         return []
+    status = SessionChoice.Status.OFFERED if offered_until else SessionChoice.Status.CONFIRMED
     SessionChoice.objects.filter(pk__in=[pk for pk, _session, _registration in chosen]).update(
-        status=SessionChoice.Status.CONFIRMED
+        status=status, offered_until=offered_until
     )
     capacity.count_in_sessions(settings, Counter(session for _pk, session, _registration in chosen))
     registrations = Registration.objects.filter(pk__in={registration for _pk, _s, registration in chosen})

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -19,8 +20,8 @@ from hypothesis.stateful import (
 )
 
 from events.models import Session
-from registrations.models import OutboxEmail, Registration
-from registrations.signup import services, staff_places
+from registrations.models import OutboxEmail, Registration, RegistrationSettings
+from registrations.signup import offers, services, staff_places
 from tests import factories
 
 from . import places_invariants
@@ -38,7 +39,7 @@ class WaitingLists(RuleBasedStateMachine):
         self.event = factories.EventFactory(
             start=START + dt.timedelta(days=30), end=START + dt.timedelta(days=31)
         )
-        factories.RegistrationSettingsFactory(event=self.event, capacity=3)
+        factories.RegistrationSettingsFactory(event=self.event, capacity=2)
         self.sessions = [
             factories.SessionFactory(
                 event=self.event, capacity=limit, start=self.event.start + dt.timedelta(hours=n)
@@ -64,30 +65,43 @@ class WaitingLists(RuleBasedStateMachine):
         return list(rows.order_by("pk"))
 
     def _step(self, action, *, acting=None):
-        """Run `action`, then check fairness and that each promotion got exactly one email."""
+        """Run `action`, then check fairness and that each registration served got exactly one email.
+
+        `acting` is the registration whose own request it is (its own email is not a promotion);
+        a registration `action` returns is taken as it when none is given.
+        """
         waiting = places_invariants.queues(self.event, served_only=False)
         held = places_invariants.holders(self.event)
-        emails = OutboxEmail.objects.filter(kind=OutboxEmail.Kind.PROMOTED).count()
-        acting = action() or acting
+        last = OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        result = action()
+        if acting is None and isinstance(result, Registration):
+            acting = result.pk
         places_invariants.check_fair(waiting, held, self.event)
         after = places_invariants.holders(self.event)
         gainers = set().union(*(members - held.get(queue, set()) for queue, members in after.items()))
-        gainers.discard(getattr(acting, "pk", acting))
-        promoted_emails = OutboxEmail.objects.filter(kind=OutboxEmail.Kind.PROMOTED).count() - emails
-        assert promoted_emails == len(gainers), f"{promoted_emails} promotion emails for {sorted(gainers)}"
+        gainers.discard(acting)
+        served = OutboxEmail.objects.filter(
+            pk__gt=last, kind__in=[OutboxEmail.Kind.PROMOTED, OutboxEmail.Kind.OFFERED]
+        )
+        emails = served.exclude(registration_id=acting).count()
+        assert emails == len(gainers), f"{emails} promotion emails for {sorted(gainers)}"
 
     # --- Rules -----------------------------------------------------------------------------------
 
-    @rule(picks=PICKS)
-    def register(self, picks):
-        sessions = [s for n, s in enumerate(self._live_sessions()) if n in picks]
-        self.people += 1
-        email = f"person{self.people}@example.com"
-        self._step(
-            lambda: services.register(
-                event=self.event, data={"name": "P", "email": email, "sessions": sessions}, now=self._now()
+    @rule(picks=PICKS, again=st.booleans())
+    def register(self, picks, again):
+        # One or two sign-ups a step (each checked), so the event fills and its waiting list grows.
+        for _ in range(2 if again else 1):
+            sessions = [s for n, s in enumerate(self._live_sessions()) if n in picks]
+            self.people += 1
+            email = f"person{self.people}@example.com"
+            self._step(
+                lambda email=email, sessions=sessions: services.register(
+                    event=self.event,
+                    data={"name": "P", "email": email, "sessions": sessions},
+                    now=self._now(),
+                )
             )
-        )
 
     @precondition(
         lambda self: Registration.objects.filter(
@@ -106,7 +120,7 @@ class WaitingLists(RuleBasedStateMachine):
             lambda: services.change_registration(
                 registration=registration, data={"sessions": sessions}, now=self._now()
             ),
-            acting=registration,
+            acting=registration.pk,
         )
 
     @precondition(
@@ -167,6 +181,36 @@ class WaitingLists(RuleBasedStateMachine):
 
         self._step(change)
 
+    @initialize(hours=st.one_of(st.none(), st.just(1)))
+    def start_offering(self, hours):
+        # Half the runs offer freed places for an hour, so offers, acceptances and lapses are common.
+        RegistrationSettings.objects.filter(event=self.event).update(offer_hours=hours)
+
+    @rule(hours=st.one_of(st.none(), st.integers(min_value=1, max_value=3)))
+    def offer_time(self, hours):
+        RegistrationSettings.objects.filter(event=self.event).update(offer_hours=hours)
+
+    @precondition(lambda self: self._offered())
+    @rule(which=st.integers(min_value=0))
+    def accept(self, which):
+        offered = self._offered()
+        registration = offered[which % len(offered)]
+        self._step(lambda: offers.accept(registration=registration, now=self._now()), acting=registration.pk)
+
+    @rule(minutes=st.integers(min_value=30, max_value=240))
+    def time_passes(self, minutes):
+        self.minute += minutes
+        self._step(lambda: offers.expire_offers(now=self._now()))
+
+    def _offered(self):
+        now = START + dt.timedelta(minutes=self.minute)
+        return [
+            registration
+            for registration in self._registrations()
+            if (registration.status == "offered" and registration.offered_until > now)
+            or (registration.status == "confirmed" and offers.offered_choices(registration, now).exists())
+        ]
+
     @invariant()
     def places_hold(self):
         places_invariants.check(self.event)
@@ -176,8 +220,8 @@ def test_waiting_lists_hold_under_random_sequences():
     run_state_machine_as_test(
         WaitingLists,
         settings=settings(
-            max_examples=20,
-            stateful_step_count=20,
+            max_examples=25,
+            stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
