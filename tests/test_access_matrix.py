@@ -51,6 +51,7 @@ STAFF = "staff"  # non-staff redirected to the admin login, staff 200
 TOKEN = "token"  # the token is the credential: 200 whoever asks, an unknown token 404
 POST_LOGIN = "post_login"  # POST only, login required: anonymous to login, others GET 405
 POST_STAFF = "post_staff"  # POST only, staff: non-staff to the admin login, staff GET 405
+POST_TOKEN = "post_token"  # POST only, the token is the credential: GET 405 for everyone
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "registrations:manage": _manage_cases(),
     "registrations:cancel": _manage_cases(),
+    # Accepting a place offered: POST only (tests/registrations/test_offers.py).
+    "registrations:accept_offer": _manage_cases(POST_TOKEN),
     # GET shows the confirmation; only the POST deletes (tests/registrations/test_privacy.py).
     "registrations:delete_data": _manage_cases(),
     "registrations:privacy": [Case("", lambda w: {}, PUBLIC)],
@@ -368,6 +371,8 @@ def test_access_matrix(world, client, name, case, viewer):
             assert _redirects_to(response, "account_login"), (url, status)
         else:
             assert status == 405, (url, status)
+    elif case.access == POST_TOKEN:
+        assert status == 405, (url, status)
     elif case.access == POST_STAFF:
         if viewer == "staff":
             assert status == 405, (url, status)

@@ -429,7 +429,8 @@ def test_event_change_page_shows_settings_inline_and_counts_per_status_and_sessi
     assert 'name="registration_settings-0-capacity" value="2"' in content
     assert (
         "<tbody><tr><td>Awaiting approval</td><td>0</td></tr><tr><td>Confirmed</td><td>2</td></tr>"
-        "<tr><td>Waitlisted</td><td>2</td></tr><tr><td>Cancelled</td><td>0</td></tr>"
+        "<tr><td>Waitlisted</td><td>2</td></tr><tr><td>Place offered</td><td>0</td></tr>"
+        "<tr><td>Cancelled</td><td>0</td></tr>"
         "<tr><td>Rejected</td><td>0</td></tr><tr><td>Total</td><td>4</td></tr></tbody>"
     ) in content
     # Issue 15: places taken, waiting (for the session, or for the event), capacity, places left.

@@ -24,6 +24,8 @@ STATUS_OF_KIND = {
     OutboxEmail.Kind.REMINDER: Registration.Status.CONFIRMED,
     OutboxEmail.Kind.TIME_CHANGED: Registration.Status.CONFIRMED,
     OutboxEmail.Kind.RECORDING_AVAILABLE: Registration.Status.CONFIRMED,
+    OutboxEmail.Kind.OFFERED: Registration.Status.OFFERED,
+    OutboxEmail.Kind.OFFER_EXPIRED: Registration.Status.CANCELLED,
 }
 # Every kind but "invitation", which is about an Invitation (tests/registrations/test_invitations.py).
 REGISTRATION_KINDS = list(STATUS_OF_KIND)
@@ -91,6 +93,8 @@ def test_subjects_say_what_happened():
         "reminder": "Reminder: Conf",
         "time_changed": "The time has changed: Conf",
         "recording_available": "The recording is available: Conf",
+        "offered": "A place is held for you: Conf",
+        "offer_expired": "The place held for you has passed on: Conf",
     }
 
 

@@ -138,6 +138,7 @@ def test_status_table_counts_every_status(conference):
         ["Awaiting approval", 1],
         ["Confirmed", 5],
         ["Waitlisted", 1],
+        ["Place offered", 0],  # issue 15: places held for the head of a waiting list
         ["Cancelled", 1],
         ["Rejected", 0],
         ["Total", 8],
