@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 
+from . import door_code
 from .models import RegistrationSettings
 from .privacy import retention
 from .signup import abuse, feeds, selectors, services
@@ -228,7 +229,12 @@ def manage(request, token):
         )
         if form.is_valid() and _changed(request, registration, form):
             return redirect("registrations:manage", token=token)
-    context = {"registration": registration, "event": registration.event, "form": form}
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "form": form,
+        "door_code": door_code.shown_code(registration),
+    }
     return render(request, "registrations/manage.html", context)
 
 
