@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from registrations import door_code
 from registrations.models import CheckIn, Registration
@@ -97,7 +98,8 @@ def chosen_day(event, value, now=None):
 
 def day_label(day):
     """A day as the check-in page and its messages name it: "Thursday 7 November"."""
-    return date_format(day, "l j F")
+    # Translators: a date format (Django's "date" filter): weekday, day and month, as "Thursday 7 November".
+    return date_format(day, pgettext("check-in day", "l j F"))
 
 
 def _lock(registration):
