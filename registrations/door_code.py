@@ -7,6 +7,7 @@ confirmation emails print it and carry it as a QR code, which delivery attaches 
 sends them; the manage page shows both; the staff check-in page accepts nothing else.
 """
 
+import functools
 import io
 from typing import NamedTuple
 
@@ -79,7 +80,13 @@ def checkin_qr_png(code):
 
 def checkin_qr_side(code):
     """The width (and height) in pixels of checkin_qr_png(code)."""
-    return _qr(code).symbol_size(scale=QR_SCALE, border=QR_BORDER)[0]
+    # Door codes of one length make QR codes of one size: the emails know it without drawing one.
+    return _qr_side(len(code))
+
+
+@functools.cache
+def _qr_side(length):
+    return _qr(DOOR_CODE_ALPHABET[-1] * length).symbol_size(scale=QR_SCALE, border=QR_BORDER)[0]
 
 
 def shown_code(registration):

@@ -92,6 +92,8 @@ def test_manage_page_shows_the_door_code_and_its_qr_for_a_confirmed_in_person_re
     assert png != door_code.checkin_qr_png(registration.manage_token)
     side = door_code.checkin_qr_side(registration.door_code)
     assert f'width="{side}" height="{side}"' in html
+    # The PNG's own width and height (its IHDR chunk) are the ones the page states.
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (side, side)
 
 
 @pytest.mark.parametrize(
