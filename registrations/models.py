@@ -50,6 +50,18 @@ def new_manage_token():
     return secrets.token_urlsafe(32)
 
 
+# The code shown at the door (registrations.door_code): Crockford's base32, without the
+# letters I, L, O and U that are read as 1, 1, 0 and V, so staff can type it from a screen;
+# uppercase and digits only, so its QR code is the smallest kind (alphanumeric mode).
+DOOR_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# 12 characters of 5 bits: 60 random bits, past guessing at a staff-only page.
+DOOR_CODE_LENGTH = 12
+
+
+def new_door_code():
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
+
+
 # A webinar asks fewer questions than a conference: no meals, no participant list at a venue.
 WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
 
@@ -267,10 +279,17 @@ class Registration(models.Model):
     manage_token = models.CharField(
         _("manage token"), max_length=64, unique=True, default=new_manage_token, editable=False
     )
+    # Only checks in (registrations.door_code): shown in the QR code, on the manage page and
+    # in the confirmation emails, never the manage token, which opens, changes and cancels.
+    door_code = models.CharField(
+        _("door code"), max_length=DOOR_CODE_LENGTH, unique=True, default=new_door_code, editable=False
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
     # The event's waiting list is promoted in this order (registrations.signup.waiting_list).
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    # Attended at least once: the first check-in (registrations.eventday.checkin keeps it in
+    # step with the CheckIn rows) or the time from an attendance report.
     attended_at = models.DateTimeField(
         _("attended at"), null=True, blank=True, help_text=_("Set at check-in or from an attendance report.")
     )
@@ -357,6 +376,40 @@ class SessionChoice(models.Model):
 
     def __str__(self):
         return str(self.session)
+
+
+class CheckIn(models.Model):
+    """A registration checked in at the door on one day of its event (a date in the event's zone).
+
+    Written only by registrations.eventday.checkin, which also keeps Registration.attended_at.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("registration")
+    )
+    day = models.DateField(_("day"), help_text=_("The day of the event, in the event's time zone."))
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+
+    class Meta:
+        ordering = ["day", "pk"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "day"], name="one_checkin_per_registration_and_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration_id} – {self.day.isoformat()}"
 
 
 def new_invitation_token():

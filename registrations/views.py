@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 
+from . import door_code
 from .models import RegistrationSettings
 from .privacy import retention
 from .signup import abuse, feeds, offers, selectors, services
@@ -251,6 +252,7 @@ def manage(request, token):
         "form": form,
         "choices": selectors.choices_with_positions(registration),
         "offer_until": selectors.offer_deadline(registration),
+        "door_code": door_code.shown_code(registration),
     }
     return render(request, "registrations/manage.html", context)
 

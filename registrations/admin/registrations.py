@@ -22,7 +22,7 @@ from events import page_cache
 from events.translation import in_every_language
 from registrations.eventday.exports import registrations_csv
 from registrations.mailings import followups
-from registrations.models import OPTIONAL_FIELDS, OutboxEmail, Registration, RegistrationSettings
+from registrations.models import OPTIONAL_FIELDS, CheckIn, OutboxEmail, Registration, RegistrationSettings
 from registrations.privacy import audit
 from registrations.signup import services, staff_places
 
@@ -153,9 +153,26 @@ class AttendanceImportForm(CsvUploadForm):
     )
 
 
+class CheckInInline(admin.TabularInline):
+    """The days a registration was checked in at the door; written only by the check-in page."""
+
+    model = CheckIn
+    fields = ["day", "checked_in_at", "checked_in_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     form = RegistrationAdminForm
+    inlines = [CheckInInline]
     list_display = ["name", "email", "event", "status", "attendee_type", "created"]
     list_filter = [
         "event",
@@ -174,6 +191,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "status",
         "session_titles",
         "manage_token",
+        "door_code",
         "privacy_consent_at",
         "privacy_notice_version",
         "created",
@@ -195,6 +213,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "privacy_consent_at",
                     "privacy_notice_version",
                     "manage_token",
+                    "door_code",
                     "created",
                     "updated",
                     "waitlisted_at",

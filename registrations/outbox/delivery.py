@@ -86,9 +86,9 @@ class _MessageWithInlineImages(EmailMultiAlternatives):
 
 
 def _checkin_qr_image(row):
-    """The QR code of the row's check-in code as an inline PNG, or None when the email carries none.
+    """The QR code of the row's door code as an inline PNG, or None when the email carries none.
 
-    Regenerated from the registration's token at send time, so the row stores no image:
+    Regenerated from the registration's door code at send time, so the row stores no image:
     only for the kinds that carry it, when the registration is still confirmed and the
     HTML refers to it (registrations.door_code).
     """
@@ -96,16 +96,16 @@ def _checkin_qr_image(row):
         return None
     if f"cid:{CHECKIN_QR_CID}" not in row.body_html:
         return None
-    token = (
+    code = (
         Registration.objects.filter(pk=row.registration_id, status=Registration.Status.CONFIRMED)
-        .values_list("manage_token", flat=True)
+        .values_list("door_code", flat=True)
         .first()
     )
-    if token is None:
+    if code is None:
         return None
-    image = MIMEImage(checkin_qr_png(token), "png")
+    image = MIMEImage(checkin_qr_png(code), "png")
     image.add_header("Content-ID", f"<{CHECKIN_QR_CID}>")
-    image.add_header("Content-Disposition", "inline", filename="registration-code.png")
+    image.add_header("Content-Disposition", "inline", filename="door-code.png")
     return image
 
 

@@ -3,10 +3,11 @@
 Addresses match without regard to letter case. A person's data is: the accounts
 with that address (as login or as one of their allauth addresses), with their
 addresses and memberships; the registrations with that address or made by those
-accounts, for every event; the guest-list invitations to that address; and the
-emails sent to that address or about those registrations and invitations (their
-plain text). Secret tokens (manage links, invitation links, calendar feeds) are left
-out, also from the emails' text: they are credentials, not data about the person.
+accounts, for every event, with their check-ins (each day they were checked in at
+the door, and when); the guest-list invitations to that address; and the emails
+sent to that address or about those registrations and invitations (their plain
+text). Secret tokens (manage links, door codes, invitation links, calendar feeds)
+are left out, also from the emails' text: they are credentials, not data about the person.
 """
 
 import json
@@ -18,7 +19,8 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from events.models import Membership
-from registrations.models import OPTIONAL_FIELDS, Invitation, OutboxEmail, Registration
+from registrations.door_code import grouped
+from registrations.models import OPTIONAL_FIELDS, CheckIn, Invitation, OutboxEmail, Registration
 
 _REGISTRATION_FIELDS = (
     "id",
@@ -39,6 +41,7 @@ _REGISTRATION_FIELDS = (
     "anonymised_at",
 )
 REMOVED_LINK = "[private link removed]"
+REMOVED_CODE = "[door code removed]"
 _EMAIL_FIELDS = (
     "id",
     "kind",
@@ -79,12 +82,21 @@ def _account(user):
     }
 
 
-def _email(row, tokens):
-    """The outbox row's fields, its text without the private links (`tokens`) it holds."""
+def _email(row, secrets):
+    """The outbox row's fields, its text without the secrets it holds (`secrets`: {secret: replacement})."""
     fields = _fields(row, _EMAIL_FIELDS)
-    for token in tokens:
-        fields["body_text"] = fields["body_text"].replace(token, REMOVED_LINK)
+    for secret, replacement in secrets.items():
+        fields["body_text"] = fields["body_text"].replace(secret, replacement)
     return fields
+
+
+def _secrets(registrations, invitations):
+    """{secret: its replacement}: manage tokens, door codes (also as emails print them), invitation tokens."""
+    secrets = {registration.manage_token: REMOVED_LINK for registration in registrations}
+    secrets.update({grouped(registration.door_code): REMOVED_CODE for registration in registrations})
+    secrets.update({registration.door_code: REMOVED_CODE for registration in registrations})
+    secrets.update({invitation.token: REMOVED_LINK for invitation in invitations})
+    return secrets
 
 
 def personal_data(email):
@@ -105,14 +117,13 @@ def personal_data(email):
     registrations = list(
         Registration.objects.filter(Q(email__iexact=email) | Q(user__in=users))
         .select_related("event")
-        .prefetch_related("sessions")
+        .prefetch_related("sessions", Prefetch("checkins", queryset=CheckIn.objects.order_by("day")))
         .order_by("created", "pk")
     )
     invitations = list(
         Invitation.objects.filter(email__iexact=email).select_related("event").order_by("created", "pk")
     )
-    tokens = [registration.manage_token for registration in registrations]
-    tokens += [invitation.token for invitation in invitations]
+    secrets = _secrets(registrations, invitations)
     emails = OutboxEmail.objects.filter(
         Q(to_email__iexact=email) | Q(registration__in=registrations) | Q(invitation__in=invitations)
     ).order_by("created", "pk")
@@ -125,6 +136,10 @@ def personal_data(email):
                 **_fields(registration, _REGISTRATION_FIELDS),
                 "event": _event(registration.event),
                 "sessions": [session.title for session in registration.sessions.all()],
+                "check_ins": [
+                    {"day": check_in.day, "checked_in_at": check_in.checked_in_at}
+                    for check_in in registration.checkins.all()
+                ],
             }
             for registration in registrations
         ],
@@ -132,7 +147,7 @@ def personal_data(email):
             {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
             for invitation in invitations
         ],
-        "emails": [_email(row, tokens) for row in emails],
+        "emails": [_email(row, secrets) for row in emails],
     }
 
 

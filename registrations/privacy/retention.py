@@ -3,8 +3,9 @@
 A registration is anonymised, not deleted: its status, sessions, attendee type,
 interpretation language and attendance stay, so the staff summaries count the same
 afterwards. What identifies the person goes: name, email, organisation, role,
-country, free-text answers (kept only as "stated"), time zone, account link and the
-manage token (a new random one, so the old link opens nothing). The emails sent to
+country, free-text answers (kept only as "stated"), time zone, account link, the
+manage token and the door code (new random ones, so the old link opens nothing and
+the old code checks no one in). Check-ins stay: they are attendance. The emails sent to
 them lose recipient, subject and bodies; pending ones are withdrawn. Guest-list
 invitations lose name, email and token. The admin history keeps its entries, with
 the object's name replaced.
@@ -21,7 +22,14 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from registrations.models import Invitation, OutboxEmail, Registration, new_invitation_token, new_manage_token
+from registrations.models import (
+    Invitation,
+    OutboxEmail,
+    Registration,
+    new_door_code,
+    new_invitation_token,
+    new_manage_token,
+)
 from registrations.outbox import services as outbox
 from registrations.signup import registered_events, services
 
@@ -44,6 +52,7 @@ _REGISTRATION_FIELDS = [
     "time_zone",
     "user",
     "manage_token",
+    "door_code",
     "anonymised_at",
     "updated",
 ]
@@ -91,6 +100,7 @@ def _anonymise_registration_rows(registrations, *, now):
         registration.time_zone = ""
         registration.user = None
         registration.manage_token = new_manage_token()
+        registration.door_code = new_door_code()
         registration.anonymised_at = registration.updated = now
     Registration.objects.bulk_update(registrations, _REGISTRATION_FIELDS)
     # A bulk update sends no signal: the accounts' cached lists of their events are dropped here.

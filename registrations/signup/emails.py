@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from events.calendar import event_calendar
 from events.models import Session, SessionSpeaker
 from events.times import zoned_ranges
-from registrations.door_code import CHECKIN_QR_CID, carries_checkin_code
+from registrations import door_code
 from registrations.models import OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering
 from registrations.outbox import services as outbox
@@ -113,6 +113,16 @@ def times_for(*, registration, start, end):
         return [_when(zoned) for zoned in zoned_ranges(start, end, _zones(registration))]
 
 
+def _door_code_context(registration, kind):
+    if not door_code.carries_checkin_code(registration=registration, kind=kind):
+        return {"checkin_code": ""}
+    return {
+        "checkin_code": door_code.grouped(registration.door_code),
+        "checkin_qr_src": f"cid:{door_code.CHECKIN_QR_CID}",
+        "checkin_qr_side": door_code.checkin_qr_side(registration.door_code),
+    }
+
+
 def _held_and_waiting(registration, sessions, waiting):
     """Split a confirmed registration's `sessions` into those it holds a place in and those it waits for.
 
@@ -157,11 +167,8 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
             "event_times": [_when(zoned) for zoned in zoned_ranges(event.start, event.end, zones)],
             "sessions": sessions,
             "waiting_sessions": waiting_sessions,
-            # The code to show at the door, printed and as a QR image that delivery attaches.
-            "checkin_code": registration.manage_token
-            if carries_checkin_code(registration=registration, kind=kind)
-            else "",
-            "checkin_qr_src": f"cid:{CHECKIN_QR_CID}",
+            # The door code (never the manage token), printed and as a QR image that delivery attaches.
+            **_door_code_context(registration, kind),
             **(context or {}),
             "offer_deadline": _offer_deadline(
                 registration, (context or {}).get("offered_until") or registration.offered_until

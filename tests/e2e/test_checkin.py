@@ -1,3 +1,4 @@
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
@@ -5,7 +6,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from registrations.models import Registration
+from registrations import door_code
+from registrations.models import CheckIn, Registration
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -66,10 +68,64 @@ def test_staff_checks_someone_in_on_a_phone(phone, live_server):
 
     button.click()
 
-    assert phone.get_by_text("Ana Pérez is checked in.").is_visible()
+    # The factory's conference has two days: the message names the one she is checked in for.
+    assert phone.get_by_text("Ana Pérez is checked in for Wednesday 6 November.").is_visible()
     assert " ".join(counts.inner_text().split()) == "1 checked in of 2 confirmed"
     assert phone.get_by_label("Search by name, organisation or email").input_value() == "ana"
     assert phone.get_by_role("button", name="Undo check-in of Ana Pérez").is_visible()
     assert no_horizontal_scroll(phone)
     ana.refresh_from_db()
     assert ana.attended_at is not None
+
+
+def codes_of_the_day(phone):
+    return " ".join(phone.locator("#checkin-days").inner_text().split())
+
+
+def test_staff_check_in_with_the_door_code_on_both_days_and_a_manage_token_is_refused(phone, live_server):
+    # The factory's conference: Wednesday 6 and Thursday 7 November 2030, in Brussels.
+    event = factories.EventFactory(title="Two-Day Conference", slug="two-days")
+    ana = factories.RegistrationFactory(event=event, name="Ana Pérez")
+    factories.RegistrationFactory(event=event, name="Bo Lindqvist")
+    phone.goto(live_server.url + reverse("registrations:checkin", kwargs={"slug": event.slug}))
+    code_field = phone.get_by_label("Door code (type or scan)")
+
+    # Before the event, the page checks in for its first day and says it is not today.
+    assert " ".join(phone.locator("#checkin-day").inner_text().split()) == (
+        "Checking in for Wednesday 6 November (not today)"
+    )
+    code_field.fill(ana.manage_token)
+    phone.get_by_role("button", name="Check in", exact=True).click()
+
+    assert phone.get_by_text("Code not found. Check it, or search by name.").is_visible()
+    assert codes_of_the_day(phone) == "Day 1, Wed 6 Nov 0 of 2 Day 2, Thu 7 Nov 0 of 2"
+
+    # Typed as a person reads it from a phone: lower case, in groups.
+    code_field.fill(door_code.grouped(ana.door_code).lower())
+    phone.get_by_role("button", name="Check in", exact=True).click()
+
+    assert phone.get_by_text("Ana Pérez is checked in for Wednesday 6 November.").is_visible()
+    assert codes_of_the_day(phone) == "Day 1, Wed 6 Nov 1 of 2 Day 2, Thu 7 Nov 0 of 2"
+
+    phone.get_by_role("link", name="Day 2, Thu 7 Nov").click()
+    assert " ".join(phone.locator("#checkin-counts").inner_text().split()) == "0 checked in of 2 confirmed"
+    code_field.fill(ana.door_code)
+    phone.get_by_role("button", name="Check in", exact=True).click()
+
+    assert phone.get_by_text("Ana Pérez is checked in for Thursday 7 November.").is_visible()
+    assert " ".join(phone.locator("#checkin-day").inner_text().split()).startswith(
+        "Checking in for Thursday 7 November"
+    )
+    assert codes_of_the_day(phone) == "Day 1, Wed 6 Nov 1 of 2 Day 2, Thu 7 Nov 1 of 2"
+    assert phone.get_by_role("link", name="Day 2, Thu 7 Nov").get_attribute("aria-current") == "page"
+
+    code_field.fill(ana.door_code)
+    phone.get_by_role("button", name="Check in", exact=True).click()
+
+    assert phone.get_by_text("Ana Pérez was already checked in on Thursday 7 November at").is_visible()
+    assert codes_of_the_day(phone) == "Day 1, Wed 6 Nov 1 of 2 Day 2, Thu 7 Nov 1 of 2"
+    assert no_horizontal_scroll(phone)
+    assert sorted(CheckIn.objects.filter(registration=ana).values_list("day", flat=True)) == [
+        dt.date(2030, 11, 6),
+        dt.date(2030, 11, 7),
+    ]

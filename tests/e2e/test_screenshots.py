@@ -2,14 +2,18 @@
 first screen and nothing overflows sideways on a phone. Screenshots go to
 test-artifacts/screenshots/ for a person to look at."""
 
+import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from events.demo import load_demo
 from events.models import Event, Session, WebinarSeries
+from registrations.eventday import checkin
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -77,3 +81,52 @@ def test_empty_home_page_says_so_and_points_to_the_recordings(page, live_server)
     assert page.get_by_text("No upcoming webinars yet.").is_visible()
     page.get_by_role("link", name="Past events and webinar recordings").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Past events"
+
+
+DOOR_WIDTHS = {"390": {"width": 390, "height": 844}, "1366": {"width": 1366, "height": 768}}
+
+
+def staff_cookie(live_server):
+    client = Client()
+    client.force_login(factories.StaffFactory())
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "domain": urlsplit(live_server.url).hostname,
+        "path": "/",
+    }
+
+
+def overflow(page, name):
+    pixels = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return [f"{name}: {pixels}px of horizontal overflow"] if pixels > 0 else []
+
+
+def test_door_code_and_check_in_pages_at_390_and_1366(browser, live_server):
+    """The manage page's door code section and the two-day check-in page, for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    event = factories.EventFactory(title="Supply Chains Conference 2030", slug="supply-chains")
+    ana = factories.RegistrationFactory(event=event, name="Ana Pérez", organisation="Metalworkers Union")
+    for name in ("Bo Lindqvist", "Chen Wu"):
+        factories.RegistrationFactory(event=event, name=name)
+    checkin.check_in(registration=ana, by=None, day=dt.date(2030, 11, 6))
+    manage = live_server.url + reverse("registrations:manage", args=[ana.manage_token])
+    checkin_page = live_server.url + reverse("registrations:checkin", args=[event.slug]) + "?day=2030-11-07"
+    problems = []
+    for width_name, viewport in DOOR_WIDTHS.items():
+        context = browser.new_context(viewport=viewport)
+        context.add_cookies([staff_cookie(live_server)])
+        page = context.new_page()
+
+        page.goto(manage)
+        page.locator(".door-code").screenshot(path=SCREENSHOTS / f"door-code-{width_name}.png")
+        box = page.locator(".door-code-qr").bounding_box()
+        if box["width"] < 150 or box["x"] + box["width"] > viewport["width"]:
+            problems.append(f"door code {width_name}: the QR code is {box}")
+        problems += overflow(page, f"door code {width_name}")
+        page.goto(checkin_page)
+        page.screenshot(path=SCREENSHOTS / f"check-in-two-days-{width_name}.png", full_page=True)
+        problems += overflow(page, f"check-in {width_name}")
+        context.close()
+
+    assert problems == []

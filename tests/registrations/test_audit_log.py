@@ -124,13 +124,14 @@ def test_check_in_page_logs_check_in_by_button_and_code_and_undo(client, staff):
     client.post(present)
     client.post(present)  # already checked in: nothing changes, nothing more is logged
     client.post(undo)
-    client.post(reverse("registrations:checkin_code", kwargs={"slug": event.slug}), {"code": bo.manage_token})
+    client.post(reverse("registrations:checkin_code", kwargs={"slug": event.slug}), {"code": bo.door_code})
 
+    # The factory's conference has two days (before it starts, the page checks in for the first).
     assert [(e.user, e.get_change_message()) for e in entries_for(ana)] == [
-        (staff, "Checked in on the check-in page."),
-        (staff, "Check-in undone on the check-in page."),
+        (staff, "Checked in on the check-in page for 2030-11-06."),
+        (staff, "Check-in for 2030-11-06 undone on the check-in page."),
     ]
-    assert only_entry(bo, staff) == "Checked in on the check-in page."
+    assert only_entry(bo, staff) == "Checked in on the check-in page for 2030-11-06."
 
 
 def test_guest_list_import_and_sending_invitations_are_logged(client, staff):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from events.models import Session
 from ewevents import celery_app
+from registrations import door_code
 from registrations.eventday import checkin, reports
 from registrations.models import Invitation, OutboxEmail, Registration, RegistrationSettings
 from registrations.privacy import audit, retention
@@ -119,7 +120,8 @@ def test_past_event_beyond_retention_is_anonymised_and_its_summaries_still_count
         recent, recent.start - dt.timedelta(days=3), name="Recent Person", email="r@example.com"
     )
     ana = Registration.objects.get(event=past_event, name=ANA["name"])
-    old_token = ana.manage_token
+    old_token, old_door_code = ana.manage_token, ana.door_code
+    check_ins_before = list(ana.checkins.values_list("day", "checked_in_at"))
     audit.log_changes(
         user=factories.StaffFactory(), objects=[ana], message="Checked in on the check-in page."
     )
@@ -151,6 +153,10 @@ def test_past_event_beyond_retention_is_anonymised_and_its_summaries_still_count
     assert ana.anonymised_at is not None
     assert (ana.interpretation_language, ana.user_id, ana.participant_list_consent) == ("es", None, False)
     assert client_get_manage(old_token).status_code == 404
+    # The old door code checks no one in; the attendance stays.
+    assert not Registration.objects.filter(door_code=old_door_code).exists()
+    assert len(ana.door_code) == len(old_door_code)
+    assert list(ana.checkins.values_list("day", "checked_in_at")) == check_ins_before != []
     assert not reports.participants_for_print(past_event).exists()
     recent_one.refresh_from_db()
     assert (recent_one.name, recent_one.anonymised_at) == ("Recent Person", None)
@@ -319,6 +325,32 @@ def test_staff_export_everything_held_on_an_address_as_json(admin_client, ana_ev
         assert other not in body
     for registration in Registration.objects.all():
         assert registration.manage_token not in body
+
+
+def test_export_holds_the_check_ins_and_no_door_code(admin_client, ana_everywhere):
+    registration = Registration.objects.get(email="ANA@example.com")
+    staff = factories.StaffFactory()
+    first = dt.datetime(2030, 11, 6, 8, 45, tzinfo=dt.UTC)
+    second = dt.datetime(2030, 11, 7, 8, 55, tzinfo=dt.UTC)
+    checkin.check_in(registration=registration, by=staff, day=dt.date(2030, 11, 7), now=second)
+    checkin.check_in(registration=registration, by=staff, day=dt.date(2030, 11, 6), now=first)
+
+    response = admin_client.post(EXPORT_URL, {"email": "ana@example.com"})
+
+    body = response.content.decode()
+    data = json.loads(body)
+    by_email = {r["email"]: r for r in data["registrations"]}
+    assert by_email["ANA@example.com"]["check_ins"] == [
+        {"day": "2030-11-06", "checked_in_at": "2030-11-06T08:45:00Z"},
+        {"day": "2030-11-07", "checked_in_at": "2030-11-07T08:55:00Z"},
+    ]
+    assert by_email["x@example.net"]["check_ins"] == []
+    # The confirmation email printed the door code: a credential, left out like the links.
+    [registered] = [e for e in data["emails"] if e["to_email"] == "ANA@example.com"]
+    assert "[door code removed]" in registered["body_text"]
+    assert registration.door_code not in body
+    assert door_code.grouped(registration.door_code) not in body
+    assert staff.email not in body
 
 
 @pytest.mark.parametrize("who", ["anonymous", "user", "affiliate"])
