@@ -91,9 +91,10 @@ class Migration(migrations.Migration):
             name="waiting_since",
             field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="chosen at"),
         ),
-        migrations.RunPython(statuses_from_registrations, migrations.RunPython.noop),
+        # Before the data: PostgreSQL refuses an index on a table with updates pending checks.
         migrations.AddIndex(
             model_name="sessionchoice",
             index=models.Index(fields=["session", "status", "waiting_since"], name="choice_queue"),
         ),
+        migrations.RunPython(statuses_from_registrations, migrations.RunPython.noop),
     ]

@@ -376,3 +376,46 @@ def test_the_migration_moves_capacity_and_counts_from_sessions_to_their_places()
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_places_of_confirmed_choices_and_queues_the_others_by_registration():
+    executor = MigrationExecutor(connection)
+    before = [
+        ("events", "0007_session_places_move_to_registrations"),
+        ("registrations", "0011_sessionplaces"),
+    ]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Event, Session = old.get_model("events", "Event"), old.get_model("events", "Session")
+    OldRegistration = old.get_model("registrations", "Registration")
+    event = Event.objects.create(title="Old", slug="old", start=NOW, end=at(60))
+    session = Session.objects.create(event=event, title="Workshop", start=NOW, end=at(30))
+
+    def old_registration(email, status, waitlisted_at=None):
+        registration = OldRegistration.objects.create(
+            event=event,
+            name=email,
+            email=email,
+            status=status,
+            privacy_consent_at=NOW,
+            privacy_notice_version="1",
+            manage_token=email,
+            waitlisted_at=waitlisted_at,
+        )
+        registration.sessions.add(session)
+        return registration.pk
+
+    holder = old_registration("a@example.com", "confirmed")
+    waiting = old_registration("b@example.com", "waitlisted", waitlisted_at=at(5))
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        choices = {c.registration_id: c for c in SessionChoice.objects.all()}
+        assert (choices[holder].status, choices[waiting].status) == ("confirmed", "waiting")
+        assert choices[waiting].waiting_since == at(5)
+        assert choices[holder].waiting_since == Registration.objects.get(pk=holder).created
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
