@@ -1,7 +1,6 @@
 """The staff check-in page at the door. Every view is staff-only; writes go through eventday.checkin."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -11,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Event
+from ewevents.staff_only import staff_member_required
 from registrations.models import Registration
 from registrations.privacy import audit
 
