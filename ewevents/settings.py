@@ -35,7 +35,8 @@ CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="ewevents.invalid")
 INSTALLED_APPS = [
     # Before the admin, so its TranslationAdmin can patch model forms.
     "modeltranslation",
-    "django.contrib.admin",
+    # Django's admin, answering logged-in users without staff status with a 403 page, not a loop.
+    "ewevents.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

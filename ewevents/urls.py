@@ -9,6 +9,7 @@ from django.views.generic import RedirectView, TemplateView
 from events.sitemaps import SITEMAPS, PagesSitemap
 from ewevents.health import health
 from ewevents.i18n import set_language
+from ewevents.staff_only import is_staff, staff_only_page
 
 # The composition root: the events app's sitemaps, with the registrations app's public page.
 SITEMAPS = {**SITEMAPS, "pages": PagesSitemap(["events:home", "events:past_events", "registrations:privacy"])}
@@ -22,8 +23,19 @@ class FaviconView(RedirectView):
 
 
 class AdminLoginRedirect(RedirectView):
+    """The admin's login page hands over to allauth's, which asks staff for the second factor.
+
+    allauth sends a visitor who is logged in already back to `next`, which would send a user
+    without staff status here again: they get the staff-only page instead.
+    """
+
     pattern_name = "account_login"
     query_string = True  # keeps ?next=
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_staff(request.user):
+            return staff_only_page(request, next_url=request.GET.get("next", ""))
+        return super().get(request, *args, **kwargs)
 
 
 urlpatterns = [

@@ -40,6 +40,11 @@ def force_login_with_second_factor(client, user, backend=None):
 force_login_with_second_factor.password_only = Client.force_login
 
 
+def shows_staff_only_page(response):
+    """True when a staff URL refused a logged-in user without staff status (ewevents/staff_only.py)."""
+    return response.status_code == 403 and "staff_only.html" in [t.name for t in response.templates]
+
+
 @pytest.fixture(autouse=True)
 def _staff_force_login_includes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)

@@ -152,6 +152,7 @@ def build_pages(languages=LANGUAGES):
         add("change password", reverse("account_change_password"), login=AFFILIATE)
         add("privacy", reverse("registrations:privacy"))
         add("not found", "/no-such-page/", status=404)
+        add("staff only", reverse("admin:index"), login=AFFILIATE, status=403)
         add("log in", reverse("account_login"))
         add(
             "log in with errors",

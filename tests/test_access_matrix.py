@@ -28,6 +28,7 @@ from events.models import Session
 from registrations.models import RegistrationSettings
 from registrations.signup import feeds, services
 from tests import factories
+from tests.conftest import shows_staff_only_page
 
 # Whole includes left out of the matrix, with the reason. Anything else routed is the project's.
 SKIPPED_INCLUDES = {
@@ -47,10 +48,14 @@ PUBLIC = "public"  # everyone 200
 AFFILIATES = "affiliates"  # anonymous and non-affiliates 404, affiliates and staff 200
 REDIRECT = "redirect"  # everyone is redirected (a page that needs a session state)
 LOGIN = "login"  # anonymous redirected to the login page, others 200
-STAFF = "staff"  # non-staff redirected to the admin login, staff 200
+# Staff pages: anonymous redirected to the login page, logged-in non-staff get the staff-only
+# page (403, ewevents/staff_only.py), staff 200.
+STAFF = "staff"
 TOKEN = "token"  # the token is the credential: 200 whoever asks, an unknown token 404
 POST_LOGIN = "post_login"  # POST only, login required: anonymous to login, others GET 405
-POST_STAFF = "post_staff"  # POST only, staff: non-staff to the admin login, staff GET 405
+POST_STAFF = "post_staff"  # POST only, staff: as STAFF, but staff GET 405
+# The admin's login page: redirected to allauth's, but logged-in non-staff get the staff-only page.
+ADMIN_LOGIN = "admin_login"
 POST_TOKEN = "post_token"  # POST only, the token is the credential: GET 405 for everyone
 
 
@@ -112,7 +117,7 @@ def _manage_cases(access=TOKEN):
 ROUTES: dict[str, list[Case]] = {
     "health": [Case("", lambda w: {}, PUBLIC)],
     "favicon": [Case("", lambda w: {}, REDIRECT)],
-    "admin_login": [Case("", lambda w: {}, REDIRECT)],
+    "admin_login": [Case("", lambda w: {}, ADMIN_LOGIN)],
     "sitemap": [Case("", lambda w: {}, PUBLIC)],
     "robots": [Case("", lambda w: {}, PUBLIC)],
     # Django's language switcher without a CSRF token (ewevents/i18n.py): a GET only redirects.
@@ -364,8 +369,10 @@ def test_access_matrix(world, client, name, case, viewer):
     elif case.access == STAFF:
         if viewer == "staff":
             assert status == 200, (url, status)
+        elif viewer == "anonymous":
+            assert _redirects_to(response, "account_login"), (url, status)
         else:
-            assert _redirects_to(response, "admin:login"), (url, status)
+            assert shows_staff_only_page(response), (url, status)
     elif case.access == POST_LOGIN:
         if viewer == "anonymous":
             assert _redirects_to(response, "account_login"), (url, status)
@@ -376,8 +383,15 @@ def test_access_matrix(world, client, name, case, viewer):
     elif case.access == POST_STAFF:
         if viewer == "staff":
             assert status == 405, (url, status)
+        elif viewer == "anonymous":
+            assert _redirects_to(response, "account_login"), (url, status)
         else:
-            assert _redirects_to(response, "admin:login"), (url, status)
+            assert shows_staff_only_page(response), (url, status)
+    elif case.access == ADMIN_LOGIN:
+        if viewer in ("anonymous", "staff"):
+            assert _redirects_to(response, "account_login"), (url, status)
+        else:
+            assert shows_staff_only_page(response), (url, status)
     else:  # pragma: no cover - a typo in ROUTES
         pytest.fail(f"unknown access kind {case.access}")
 
@@ -406,8 +420,10 @@ def test_post_actions_refuse_who_may_not_act(world, client, name, case, viewer):
     """A POST from someone not allowed is turned away before it acts."""
     client = _client_for(client, world, viewer)
     response = client.post(reverse(name, kwargs=case.kwargs(world)), {"code": "x"})
-    login = "account_login" if case.access == POST_LOGIN else "admin:login"
-    assert _redirects_to(response, login)
+    if viewer == "anonymous":
+        assert _redirects_to(response, "account_login")
+    else:
+        assert shows_staff_only_page(response)
     world.registrations["guest_a"].refresh_from_db()
     assert world.registrations["guest_a"].attended_at is None
 
@@ -571,7 +587,7 @@ def test_admin_changelists_refuse_non_staff(world, client, name):
     for viewer in ("non_affiliate", "member"):
         client.force_login(world.users[viewer])
         response = client.get(url)
-        assert _redirects_to(response, "admin:login"), (viewer, response.status_code)
+        assert shows_staff_only_page(response), (viewer, response.status_code)
     client.force_login(world.users["staff"])
     assert client.get(url).status_code == 200
 
@@ -595,8 +611,8 @@ def test_admin_add_and_change_pages_refuse_non_staff(world, client, model, name)
     for viewer in ("non_affiliate", "member"):
         client.force_login(world.users[viewer])
         response = client.get(url)
-        assert _redirects_to(response, "admin:login"), (viewer, response.status_code)
-        assert _redirects_to(client.post(url, {}), "admin:login")
+        assert shows_staff_only_page(response), (viewer, response.status_code)
+        assert shows_staff_only_page(client.post(url, {}))
     client.force_login(world.users["staff"])
     response = client.get(url)
     # 200; 403 where admin allows no adding; a missing object sends staff back to the list.

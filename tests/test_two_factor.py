@@ -126,4 +126,4 @@ def test_people_who_are_not_staff_are_not_asked_for_a_second_factor(client):
     log_in_with_password(client, member)
 
     assert client.get(reverse("registrations:mine")).status_code == 200
-    assert client.get(ADMIN).status_code == 302  # and the admin still refuses them
+    assert client.get(ADMIN).status_code == 403  # and the admin still refuses them (ewevents/staff_only.py)

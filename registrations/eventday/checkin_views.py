@@ -6,7 +6,6 @@ phone left open overnight checks in for the new day.
 """
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Event
+from ewevents.staff_only import staff_member_required
 from registrations.models import Registration
 from registrations.privacy import audit
 

@@ -1,13 +1,13 @@
 """Staff-only pages for running an event: summaries, their CSV files, the participant list and badges.
 
-Every view here requires a staff account; others are sent to the admin login.
+Every view here requires a staff account: anonymous visitors are sent to log in, anyone
+else gets the staff-only page (ewevents/staff_only.py).
 Staff see every session, restricted ones included.
 """
 
 import functools
 import logging
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Event
+from ewevents.staff_only import staff_member_required
 from registrations.privacy import personal_data
 from registrations.signup.forms import PersonalDataExportForm
 

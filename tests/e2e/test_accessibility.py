@@ -89,6 +89,7 @@ NARROW_PAGES = {
     "manage registration",
     "my registrations",
     "log in",
+    "staff only",
 }
 
 
