@@ -4,6 +4,14 @@ The data lives in the JSON files in ``demo_data/`` beside this module, each sayi
 in its "about" key what it holds; this module checks them and writes the rows.
 The 2024 conference and the 2020 webinars are word for word as the organisation
 published them; everything else is marked as demo text.
+
+Other apps add their own demo data through ``settings.DEMO_LOADERS``, so that events
+never imports them: a list of dotted paths to functions called as ``loader(today=today)``
+after the events' data is written, in the same transaction, in English. Each writes its
+rows through its own services, must give the same rows when run again, and returns the
+lines `load_demo` prints for it (an empty list to print nothing). Today the one loader is
+the registrations app's (registrations.demo): demo guests, a full session and its
+waiting list.
 """
 
 import datetime
@@ -16,9 +24,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 from .models import (
     Event,
@@ -49,6 +59,8 @@ PANEL_ACCOUNTABILITY = (
     "factories"
 )
 COLLECTIVE_LEVERAGE = "Collective leverage in action"
+# The demo edition's small session (conference_demo.json), which demo loaders may fill.
+DEMO_WORKSHOP = "Lunchtime workshop: writing labour rights clauses into a tender"
 
 # --- What the data files hold -------------------------------------------------
 # Per key: a type or choices, a required value of that kind; a dict, a required
@@ -312,8 +324,9 @@ def load_demo(*, password, today=None, stdout=None):
     Creates the seed 2024 conference and the seed 2020 webinars exactly as the
     seeds give them, a demo edition of the conference and two demo webinars
     dated relative to `today` (default: today's local date), a demo staff user
-    and a demo affiliate, both with `password`. All in one transaction. Writes
-    what it did and the logins to `stdout` when given. Returns the events.
+    and a demo affiliate, both with `password`; then runs settings.DEMO_LOADERS.
+    All in one transaction. Writes what it did, the loaders' lines and the logins
+    to `stdout` when given. Returns the events.
     """
     today = today or timezone.localdate()
     seed, demo = DATA["conference_2024"], DATA["conference_demo"]
@@ -337,11 +350,14 @@ def load_demo(*, password, today=None, stdout=None):
             day = first_weekday_after(today, days=spec["days_ahead"], weekday=1)  # a Tuesday
             events.append(_webinar(spec, series=series, day=day))
         _users(password)
+        added = [line for path in settings.DEMO_LOADERS for line in import_string(path)(today=today)]
 
     if stdout is not None:
         for event in events:
             start = timezone.localtime(event.start, event.tz)
             stdout.write(f"{start:%Y-%m-%d %H:%M} {event.time_zone}  {event.title}\n")
+        if added:
+            stdout.write("\n" + "".join(f"{line}\n" for line in added))
         stdout.write(f"\nLog in at {LOGIN_URL}\n  staff:     {STAFF_EMAIL}\n  affiliate: {AFFILIATE_EMAIL}\n")
         stdout.write(f"  password:  {password}\n")
     return events

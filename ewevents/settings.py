@@ -274,6 +274,9 @@ STORAGES = {
 
 # What other apps add to an event's page (events/additions.py): functions (request, event).
 EVENT_PAGE_ADDITIONS = ["registrations.event_page.registration_box"]
+# What other apps add to the demo data after the events' (events/demo.py, `manage.py load_demo`):
+# functions (today=...) that return the lines to print.
+DEMO_LOADERS = ["registrations.demo.load_demo_registrations"]
 
 # --- Registration ---------------------------------------------------------
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import admin as events_admin
+from events.forms import SessionAdminForm
 from events.models import Event, Session
 from registrations.eventday import reports
 from registrations.mailings import followups
@@ -176,6 +177,12 @@ class SessionAdmin(events_admin.SessionAdmin):
     form = places.SessionWithPlacesForm
     actions = [places.give_next_session_place]
     readonly_fields = ["places_and_waiting_list"]
+    # Stated, not derived: modeltranslation takes the fields of the form's Meta, which leaves out
+    # the capacity; unrendered, it would be posted empty and every save would lift the limit.
+    fieldsets = [
+        (None, {"fields": [*SessionAdminForm.Meta.fields]}),
+        (_("Places"), {"fields": ["capacity", "places_and_waiting_list"]}),
+    ]
 
     @admin.display(description=_("places and waiting list"))
     def places_and_waiting_list(self, obj):

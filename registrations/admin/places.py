@@ -42,7 +42,7 @@ class SessionWithPlacesForm(SessionAdminForm):
     """The events app's session form plus the session's capacity, which registrations own."""
 
     capacity = forms.IntegerField(
-        label=_("capacity"),
+        label=_("Capacity"),
         min_value=0,
         required=False,
         help_text=_("Places in this session. Leave empty for no limit."),
@@ -139,6 +139,7 @@ class GivePlaceForm(forms.Form):
         label=_("Why this person, out of turn?"),
         max_length=300,
         help_text=_("Kept in the registration's history, for the other staff."),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
     )
 
 

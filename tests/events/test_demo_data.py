@@ -32,6 +32,8 @@ def test_the_shipped_files_are_the_ones_read_and_hold_the_titles_pages_pick():
     assert sorted(path.name for path in DATA_DIR.glob("*")) == sorted(FILES)
     titles = {item["title"] for item in read_demo_data()["conference_2024"]["programme"]}
     assert {demo.PANEL_REGULATORY, demo.PANEL_ACCOUNTABILITY, demo.COLLECTIVE_LEVERAGE} <= titles
+    extra = {item["title"] for item in read_demo_data()["conference_demo"]["extra_sessions"]}
+    assert demo.DEMO_WORKSHOP in extra
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from events.access import is_affiliate
 from events.demo import (
     AFFILIATE_EMAIL,
     DEMO_ORGANISATION,
+    DEMO_WORKSHOP,
     LOGIN_URL,
     STAFF_EMAIL,
     first_wednesday_after,
@@ -107,7 +108,7 @@ def test_command_twice_gives_the_same_rows_and_keys():
         demo_session_pks
     )
     assert counts["Event"] == 6
-    assert counts["Session"] == 16 + 17
+    assert counts["Session"] == 16 + 18
     assert LOGIN_URL in out.getvalue()
     assert STAFF_EMAIL in out.getvalue()
     assert AFFILIATE_EMAIL in out.getvalue()
@@ -236,7 +237,7 @@ def test_seed_webinars_have_the_right_instants(demo):
 
 
 @pytest.mark.django_db
-def test_demo_conference_is_upcoming_with_speakers_and_a_hidden_session(demo):
+def test_demo_conference_is_upcoming_with_speakers_a_hidden_session_and_a_workshop(demo):
     event = Event.objects.get(slug="annual-conference-demo")
     first_day = event.start.astimezone(BRUSSELS).date()
     assert first_day == datetime.date(2026, 5, 6)  # the first Wednesday from 1 May
@@ -248,7 +249,13 @@ def test_demo_conference_is_upcoming_with_speakers_and_a_hidden_session(demo):
     hidden = [s for s in sessions if s.visibility == Session.Visibility.HIDDEN]
     assert len(hidden) == 1
     assert hidden[0].description.startswith("Demo text")
-    others = [s for s in sessions if s not in hidden]
+    # The demo's small session, open to guests, for the waiting lists (registrations.demo).
+    workshop = event.sessions.get(title=DEMO_WORKSHOP)
+    assert (workshop.kind, workshop.visibility) == (Session.Kind.WORKSHOP, Session.Visibility.PUBLIC)
+    assert (_hm(workshop.start, BRUSSELS), _hm(workshop.end, BRUSSELS)) == ("13:00", "13:50")
+    assert workshop.start.astimezone(BRUSSELS).date() == first_day
+    assert workshop.description.startswith("Demo text: ")
+    others = [s for s in sessions if s not in [*hidden, workshop]]
     assert [(_hm(s.start, BRUSSELS), _hm(s.end, BRUSSELS), s.title, s.visibility) for s in others] == [
         (_hm(s.start, BRUSSELS), _hm(s.end, BRUSSELS), s.title, s.visibility)
         for s in Event.objects.get(slug="annual-conference-2024").sessions.order_by("start")
@@ -321,6 +328,36 @@ def test_every_run_sets_the_password(demo):
     assert authenticate(username=AFFILIATE_EMAIL, password=PASSWORD) is None
     assert authenticate(username=AFFILIATE_EMAIL, password="another-pass-2") is not None
     assert get_user_model().objects.filter(email=AFFILIATE_EMAIL).count() == 1
+
+
+LOADED = []
+
+
+def record_events(*, today):
+    """A demo loader for the test below: it sees the events already written."""
+    LOADED.append(("record_events", today, Event.objects.filter(slug="annual-conference-demo").exists()))
+    return ["Recorded the events.", "  and indented."]
+
+
+def print_nothing(*, today):
+    LOADED.append(("print_nothing", today, True))
+    return []
+
+
+@pytest.mark.django_db
+def test_demo_loaders_run_after_the_events_in_order_and_their_lines_are_printed(settings):
+    settings.DEMO_LOADERS = [
+        "tests.events.test_load_demo.record_events",
+        "tests.events.test_load_demo.print_nothing",
+    ]
+    LOADED.clear()
+    out = io.StringIO()
+
+    load_demo(password=PASSWORD, today=TODAY, stdout=out)
+
+    assert LOADED == [("record_events", TODAY, True), ("print_nothing", TODAY, True)]
+    printed = "(demo)\n\nRecorded the events.\n  and indented.\n\nLog in at"
+    assert printed in out.getvalue()
 
 
 def test_password_comes_from_option_then_environment_then_random(monkeypatch):

@@ -9,7 +9,13 @@ from django.urls import reverse
 from events.models import Event
 from registrations.admin.events import EventAdmin
 from registrations.eventday.exports import registrations_csv
-from registrations.models import OutboxEmail, Registration, RegistrationSettings
+from registrations.models import (
+    OutboxEmail,
+    Registration,
+    RegistrationSettings,
+    SessionChoice,
+    SessionPlaces,
+)
 from registrations.signup.services import (
     cancel_registration,
     register,
@@ -439,6 +445,34 @@ def test_event_change_page_shows_settings_inline_and_counts_per_status_and_sessi
         "<tbody><tr><td>Opening plenary</td><td>1</td><td>1</td><td>1</td><td>0</td></tr>"
         "<tr><td>Workshop</td><td>1</td><td>1</td><td>—</td><td>—</td></tr></tbody>"
     ) in content
+
+
+def test_session_change_page_shows_and_keeps_the_capacity_and_lists_who_waits(admin_client):
+    event = event_with()
+    workshop = factories.SessionFactory(event=event, title="Workshop", capacity=1)
+    sign_up(event, "ana@example.com", sessions=[workshop])
+    sign_up(event, "bo@example.com", minutes=1, sessions=[workshop])
+    response = admin_client.get(change_url(workshop))
+    data = form_data(response, "session_form")
+
+    assert data["capacity"] == "1"
+    assert "<p>1 of 1 places taken, 0 left. 1 waiting.</p><ol><li>Bo &lt;bo@example.com&gt;</li></ol>" in (
+        response.content.decode()
+    )
+
+    # Saving the page for another change (a new room) keeps the capacity and the list as they were.
+    data["room"] = "Room 2"
+    response = admin_client.post(change_url(workshop), data)
+
+    assert response.status_code == 302
+    places = SessionPlaces.objects.get(session=workshop)
+    assert (places.capacity, places.confirmed_count) == (1, 1)
+    assert list(
+        SessionChoice.objects.filter(session=workshop).values_list("status", flat=True).order_by("pk")
+    ) == [
+        "confirmed",
+        "waiting",
+    ]
 
 
 def test_event_count_tables_take_one_query_each_at_any_size(rf, django_assert_num_queries):
