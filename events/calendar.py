@@ -6,6 +6,7 @@ Public files and feeds never hold an event's join link: only registrations passe
 
 import datetime as dt
 import functools
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -43,11 +44,14 @@ def _to_ical(calendar):
     return text[:at] + zones + text[at:]
 
 
-def _calendar(name, *, refresh=False):
+def _calendar(name, *, refresh=False, method=None):
     calendar = Calendar()
     calendar.add("prodid", "-//ewevents//Programme//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    if method:
+        # An emailed file says what it asks of the calendar app (RFC 5546), as its MIME type does.
+        calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     if refresh:
         # How often subscribed calendar apps should fetch a feed again (RFC 7986 and Apple/Google).
@@ -95,10 +99,12 @@ def _add_join_link(entry, event, join_url):
     return entry
 
 
-def session_entry(session, *, build_url, join_url=None):
+def session_entry(session, *, build_url, join_url=None, extra_sequence=0):
     """A VEVENT for `session`; its details only when the viewer sees them (`show_details`).
 
     `join_url` is for a confirmed registrant's own file only; see the module docstring.
+    `extra_sequence` is added to the session's SEQUENCE (a registrant's own files, see
+    event_calendar).
     """
     event = session.event
     if session.show_details:
@@ -118,12 +124,12 @@ def session_entry(session, *, build_url, join_url=None):
         url=build_url(session.get_absolute_url()),
         description=description,
         location=_location(event, session.room if session.show_details else ""),
-        sequence=session.sequence,
+        sequence=session.sequence + extra_sequence,
     )
     return _add_join_link(entry, event, join_url)
 
 
-def event_entry(event, *, build_url, join_url=None):
+def event_entry(event, *, build_url, join_url=None, extra_sequence=0):
     """A VEVENT for `event`; `join_url` for a confirmed registrant's own file only."""
     entry = _entry(
         uid=f"event-{event.pk}@{settings.CALENDAR_UID_DOMAIN}",
@@ -134,20 +140,46 @@ def event_entry(event, *, build_url, join_url=None):
         url=build_url(event.get_absolute_url()),
         description=event.summary,
         location=_location(event),
-        sequence=event.sequence,
+        sequence=event.sequence + extra_sequence,
     )
     return _add_join_link(entry, event, join_url)
 
 
-def event_calendar(event, sessions, *, build_url, feed=False, join_url=None):
+def _programme_entries(event, sessions, **options):
+    """The entries of `sessions`, or of the event itself when there are none."""
+    entries = [session_entry(session, **options) for session in sessions]
+    return entries or [event_entry(event, **options)]
+
+
+def event_calendar(event, sessions, *, build_url, feed=False, join_url=None, method=None, extra_sequence=0):
     """The event's programme as listed for the viewer, or the event itself if it has none.
 
     With `feed`, the calendar asks subscribed apps to refresh it now and then. With
     `join_url` (a confirmed registrant's own file only), every entry carries the join link.
+    An emailed file gives its `method` ("PUBLISH"), and its entries' SEQUENCE raised by
+    `extra_sequence`: the registrant's calendar_sequence, raised whenever an entry of
+    theirs is cancelled, so a later file outranks the cancellation.
     """
-    calendar = _calendar(event.title, refresh=feed)
-    entries = [session_entry(session, build_url=build_url, join_url=join_url) for session in sessions]
-    for entry in entries or [event_entry(event, build_url=build_url, join_url=join_url)]:
+    calendar = _calendar(event.title, refresh=feed, method=method)
+    options = {"build_url": build_url, "join_url": join_url, "extra_sequence": extra_sequence}
+    for entry in _programme_entries(event, sessions, **options):
+        calendar.add_component(entry)
+    return _to_ical(calendar)
+
+
+def cancel_calendar(event, sessions, *, build_url, attendee, extra_sequence):
+    """A METHOD:CANCEL file withdrawing the entries of `sessions` (or of the event, if none) from a calendar.
+
+    Same UIDs as the files that added them, a SEQUENCE raised by `extra_sequence` above
+    theirs, STATUS:CANCELLED, the site as organiser and `attendee` (an address) as the one
+    who no longer comes (RFC 5546, 3.2.5).
+    """
+    calendar = _calendar(event.title, method="CANCEL")
+    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    for entry in _programme_entries(event, sessions, build_url=build_url, extra_sequence=extra_sequence):
+        entry.add("status", "CANCELLED")
+        entry.add("organizer", f"mailto:{organizer}")
+        entry.add("attendee", f"mailto:{attendee}")
         calendar.add_component(entry)
     return _to_ical(calendar)
 

@@ -296,6 +296,9 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # While a place is offered: the moment the offer lapses (registrations.signup.offers).
     offered_until = models.DateTimeField(_("place offered until"), null=True, blank=True, editable=False)
+    # Added to the SEQUENCE of every entry in the registrant's emailed calendar files and
+    # raised when one is cancelled, so each file outranks the one before it in their calendar.
+    calendar_sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
     # Set when the personal data was removed (registrations.privacy.retention): past the
     # retention period, or at the registrant's request. Counts stay, the person is gone.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)

@@ -110,7 +110,8 @@ def _checkin_qr_image(row):
 
 
 def build_message(row):
-    """The email for an outbox row: text, HTML, the check-in QR code inline, and the .ics as invite.ics."""
+    """The email for an outbox row: text, HTML, the check-in QR code inline, the .ics as invite.ics
+    and a cancellation as cancel.ics."""
     qr_image = _checkin_qr_image(row)
     message = _MessageWithInlineImages(
         inline_images=[qr_image] if qr_image is not None else [],
@@ -124,6 +125,8 @@ def build_message(row):
         message.attach_alternative(row.body_html, "text/html")
     if row.ics:
         message.attach("invite.ics", row.ics, "text/calendar; method=PUBLISH")
+    if row.cancel_ics:
+        message.attach("cancel.ics", row.cancel_ics, "text/calendar; method=CANCEL")
     return message
 
 

@@ -73,6 +73,8 @@ class OutboxEmail(models.Model):
     body_text = models.TextField(_("plain text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
     ics = models.TextField(_("calendar attachment"), blank=True)
+    # A METHOD:CANCEL file withdrawing entries an earlier email's .ics added (cancel.ics).
+    cancel_ics = models.TextField(_("calendar cancellation"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="en")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

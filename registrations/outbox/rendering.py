@@ -5,12 +5,18 @@ from django.template.loader import render_to_string
 TEMPLATE_DIR = "registrations/email"
 
 
-def content(*, subject, body_text, body_html, ics=""):
-    """What an outbox row holds of its email, as queue_email takes it: subject, bodies, calendar file."""
-    return {"subject": subject, "body_text": body_text, "body_html": body_html, "ics": ics}
+def content(*, subject, body_text, body_html, ics="", cancel_ics=""):
+    """What an outbox row holds of its email, as queue_email takes it: subject, bodies, calendar files."""
+    return {
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "ics": ics,
+        "cancel_ics": cancel_ics,
+    }
 
 
-def render(kind, context, *, ics="", template_dir=TEMPLATE_DIR):
+def render(kind, context, *, ics="", cancel_ics="", template_dir=TEMPLATE_DIR):
     """Render the three templates of `kind` with `context`, in the active language; return its content.
 
     The subject becomes one line whatever the template's (or an event title's) whitespace:
@@ -20,5 +26,9 @@ def render(kind, context, *, ics="", template_dir=TEMPLATE_DIR):
     body_text = render_to_string(f"{template_dir}/{kind}_message.txt", context)
     body_html = render_to_string(f"{template_dir}/{kind}_message.html", context)
     return content(
-        subject=" ".join(subject.split()), body_text=body_text.strip() + "\n", body_html=body_html, ics=ics
+        subject=" ".join(subject.split()),
+        body_text=body_text.strip() + "\n",
+        body_html=body_html,
+        ics=ics,
+        cancel_ics=cancel_ics,
     )

@@ -195,6 +195,7 @@ def erase(rows):
         body_text="",
         body_html="",
         ics="",
+        cancel_ics="",
         last_error="",
         status=Case(
             When(status=OutboxEmail.Status.PENDING, then=Value(OutboxEmail.Status.WITHDRAWN)),

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 
-from events.calendar import event_calendar
+from events.calendar import cancel_calendar, event_calendar
 from events.models import Session, SessionSpeaker
 from events.times import zoned_ranges
 from registrations import door_code
@@ -178,8 +178,62 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
         }
         ics = ""
         if kind in CALENDAR_KINDS and registration.status == Registration.Status.CONFIRMED:
-            ics = event_calendar(event, sessions, build_url=absolute_url, join_url=join_url).decode()
+            ics = event_calendar(
+                event,
+                sessions,
+                build_url=absolute_url,
+                join_url=join_url,
+                method="PUBLISH",
+                extra_sequence=registration.calendar_sequence,
+            ).decode()
         return rendering.render(kind, context, ics=ics)
+
+
+def held_session_pks(registration):
+    """The pks of the sessions whose entries a confirmed registrant's emailed .ics files hold.
+
+    None when the registration is not confirmed: its emails carry no .ics. A confirmed
+    registration holding no session the registrant may see in full has the event's entry.
+    """
+    if registration.status != Registration.Status.CONFIRMED:
+        return None
+    holding = registration.choices.filter(status__in=SessionChoice.HOLDING)
+    return set(holding.values_list("session_id", flat=True))
+
+
+def _visible_held(registration, pks):
+    return _sessions_in_full(registration, _viewer(registration), [Session(pk=pk) for pk in pks])
+
+
+def _calendar_cancellation(registration, held_before):
+    """A METHOD:CANCEL .ics for the entries the registrant's files held (`held_before`) and hold no more, or "".
+
+    `held_before` is held_session_pks from before the change. When something is
+    withdrawn, raises registration.calendar_sequence (saved) first, so the cancellation,
+    and every file after it, outranks the files before.
+    """
+    if held_before is None:
+        return ""
+    before = _visible_held(registration, held_before)
+    held_now = held_session_pks(registration)
+    if held_now is None:  # no longer confirmed: every entry goes, the event's if it had no session
+        withdrawn, event_withdrawn = before, not before
+    else:
+        after = {session.pk for session in _visible_held(registration, held_now)}
+        withdrawn = [session for session in before if session.pk not in after]
+        event_withdrawn = not before and bool(after)
+    if not withdrawn and not event_withdrawn:
+        return ""
+    registration.calendar_sequence += 1
+    registration.save(update_fields=["calendar_sequence"])
+    with translation.override(registration.language or settings.LANGUAGE_CODE):
+        return cancel_calendar(
+            registration.event,
+            withdrawn,
+            build_url=absolute_url,
+            attendee=registration.email,
+            extra_sequence=registration.calendar_sequence,
+        ).decode()
 
 
 def render_invitation_email(*, invitation):
@@ -203,23 +257,32 @@ def render_invitation_email(*, invitation):
         return rendering.render(kind, context)
 
 
-def queue_registration_email(*, registration, kind, dedupe_key=None, context=None, content=None):
+def queue_registration_email(
+    *, registration, kind, dedupe_key=None, context=None, content=None, held_before=None
+):
     """Write one pending outbox row of `kind` to the registrant, in the caller's transaction; return it.
 
     Rendered now (render_email) in the registrant's language, unless `content` was
     rendered already; `context` adds template variables (say, the old time of a time
     change). With a `dedupe_key` already taken, nothing is rendered or written.
+    `held_before` (held_session_pks before a cancellation, rejection or change) adds a
+    cancel.ics withdrawing the calendar entries the registrant no longer holds.
 
-    Side effects: those of registrations.outbox.services.queue_email.
+    Side effects: those of registrations.outbox.services.queue_email, and of
+    _calendar_cancellation.
     """
     existing = outbox.find_queued(dedupe_key)
     if existing is not None:
         return existing
+    cancel_ics = _calendar_cancellation(registration, held_before)
+    if content is None:
+        context = {**(context or {}), "withdraws_calendar_entries": bool(cancel_ics)}
+        content = render_email(registration=registration, kind=kind, context=context)
     return outbox.queue_email(
         to=registration.email,
         kind=kind,
         language=registration.language,
-        content=content or render_email(registration=registration, kind=kind, context=context),
+        content={**content, "cancel_ics": cancel_ics},
         dedupe_key=dedupe_key,
         registration=registration,
     )

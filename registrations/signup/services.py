@@ -259,7 +259,8 @@ def cancel_registration(*, registration, now=None, notify=True):
     """Cancel `registration` and return it, updated.
 
     Side effects: sets status cancelled and cancelled_at; queues a "cancelled" email
-    (unless `notify` is false: the registrant is deleting their data); if it was
+    with a cancel.ics withdrawing its calendar entries (unless `notify` is false: the
+    registrant is deleting their data); if it was
     confirmed, frees its places (the event's and its sessions') and gives them to the
     waiting lists (waiting_list.fill). A registration already cancelled or rejected is
     returned unchanged, with no email.
@@ -269,12 +270,15 @@ def cancel_registration(*, registration, now=None, notify=True):
     registration = _locked_registration(registration)
     if not registration.is_active:
         return registration
+    held_before = emails.held_session_pks(registration) if notify else None
     _release_places(settings, registration)
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at", "offered_until", "updated"])
     if notify:
-        emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.CANCELLED)
+        emails.queue_registration_email(
+            registration=registration, kind=OutboxEmail.Kind.CANCELLED, held_before=held_before
+        )
     waiting_list.fill(settings, now=now)
     return registration
 
@@ -322,7 +326,8 @@ def approve_registration(*, registration, now=None):
 def reject_registration(*, registration, now=None):
     """Reject an active registration and return it, updated.
 
-    Side effects: sets status rejected and queues a "rejected" email; if it was
+    Side effects: sets status rejected and queues a "rejected" email (with a cancel.ics
+    withdrawing a confirmed registrant's calendar entries); if it was
     confirmed, frees its places and gives them to the waiting lists. Pending and
     waitlisted registrations hold no place, so rejecting them frees none.
     Raises InvalidTransition for a registration already cancelled or rejected.
@@ -331,10 +336,13 @@ def reject_registration(*, registration, now=None):
     registration = _locked_registration(registration)
     if not registration.is_active:
         raise InvalidTransition(f"A {registration.status} registration cannot be rejected.")
+    held_before = emails.held_session_pks(registration)
     _release_places(settings, registration)
     registration.status = Registration.Status.REJECTED
     registration.save(update_fields=["status", "offered_until", "updated"])
-    emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.REJECTED)
+    emails.queue_registration_email(
+        registration=registration, kind=OutboxEmail.Kind.REJECTED, held_before=held_before
+    )
     waiting_list.fill(settings, now=now)
     return registration
 
@@ -397,7 +405,8 @@ def change_registration(*, registration, data, now=None):
     Side effects: locks the event's settings row, then the newly chosen sessions with a
     capacity, then the registration; saves the answers and session choices; changes the
     counts of the sessions whose places were taken or freed; gives freed places to the
-    waiting lists (waiting_list.fill); queues one "changed" email.
+    waiting lists (waiting_list.fill); queues one "changed" email, whose cancel.ics
+    withdraws the entries of the sessions it no longer holds.
     """
     settings = capacity.lock_event(registration.event)
     now = now or timezone.now()  # under the lock, for the waiting lists' order
@@ -408,10 +417,14 @@ def change_registration(*, registration, data, now=None):
     for field in changed:
         setattr(registration, field, data[field])
     registration.save(update_fields=[*changed, "updated"])
+    held_before = None
     if "sessions" in data:
+        held_before = emails.held_session_pks(registration)
         _change_sessions(settings, registration, list(data.get("sessions") or []), now)
         waiting_list.fill(settings, now=now, told={registration.pk})
-    emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
+    emails.queue_registration_email(
+        registration=registration, kind=OutboxEmail.Kind.CHANGED, held_before=held_before
+    )
     return registration
 
 
