@@ -206,7 +206,7 @@ def _visible_held(registration, pks):
 
 
 def _calendar_cancellation(registration, held_before):
-    """A METHOD:CANCEL .ics for the entries the registrant's files held (`held_before`) and hold no more, or "".
+    """A METHOD:CANCEL .ics withdrawing the entries the registrant's files held (`held_before`), or "".
 
     `held_before` is held_session_pks from before the change. When something is
     withdrawn, raises registration.calendar_sequence (saved) first, so the cancellation,

@@ -11,7 +11,12 @@ import pytest
 
 from registrations.models import OutboxEmail, Registration
 from registrations.outbox.delivery import build_message
-from registrations.signup.services import cancel_registration, change_registration, register, reject_registration
+from registrations.signup.services import (
+    cancel_registration,
+    change_registration,
+    register,
+    reject_registration,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +158,7 @@ def test_a_change_that_drops_a_session_cancels_only_that_entry_and_outranks_it(c
 
 
 def test_a_change_that_keeps_every_session_sends_no_cancellation(conference):
-    event, (opening, workshop, panel) = conference
+    event, (opening, workshop, _panel) = conference
     registration = registered(event, [opening])
 
     change_registration(registration=registration, data={"sessions": [opening, workshop]}, now=NOW)
