@@ -11,6 +11,8 @@ class RegistrationsConfig(AppConfig):
         # so the tasks are imported here, where the web process and the workers both run.
         from django.db.models.signals import post_delete, post_save
 
+        from ewevents.cache import keep_allauth_counters_in_abuse_store
+
         from .mailings import tasks as mailing_tasks  # noqa: F401
         from .models import Registration
         from .outbox import tasks as outbox_tasks  # noqa: F401
@@ -18,6 +20,7 @@ class RegistrationsConfig(AppConfig):
         from .signup import registered_events
         from .signup import tasks as signup_tasks  # noqa: F401
 
+        keep_allauth_counters_in_abuse_store()
         post_save.connect(
             registered_events.forget, sender=Registration, dispatch_uid="registrations.forget.save"
         )
