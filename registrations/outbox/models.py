@@ -31,6 +31,10 @@ class OutboxEmail(models.Model):
         INVITATION = "invitation", _("Personal invitation")
         # A staff-written message to a mailing's audience (registrations.mailings.services).
         MAILING = "mailing", _("Mailing")
+        # To an account's owner: someone has been trying its password (registrations.accounts).
+        LOGIN_ATTEMPTS = "login_attempts", _("Failed logins to an account")
+        # allauth's own emails to an account: password reset, address confirmation (registrations.accounts).
+        ACCOUNT = "account", _("Account email")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
