@@ -216,6 +216,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
 }
+# Links and the site's name in allauth's emails come from SITE_URL, never from the request (ewevents/site.py).
+ACCOUNT_ADAPTER = "ewevents.site.AccountAdapter"
 LOGIN_REDIRECT_URL = "events:home"
 LOGIN_URL = "account_login"
 
