@@ -9,6 +9,8 @@ is cancelled, or the session dropped from it, with an email, and the place goes 
 in line, as pretix's waiting-list vouchers do.
 """
 
+from collections import Counter
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -97,7 +99,11 @@ def expire_offers_of(*, event, now=None):
         ).select_related("registration", "session")
     )
     SessionChoice.objects.filter(pk__in=[choice.pk for choice in choices]).delete()
-    capacity.count_in_sessions(settings, {choice.session_id: -1 for choice in choices} if choices else {})
+    # Counted per session: two offers of one session can lapse together.
+    freed = Counter()
+    for choice in choices:
+        freed[choice.session_id] -= 1
+    capacity.count_in_sessions(settings, freed)
     for choice in choices:
         choice.registration.event = event
         emails.queue_registration_email(

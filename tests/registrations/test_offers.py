@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from registrations.models import OutboxEmail, Registration, SessionChoice
-from registrations.signup import offers, services
+from registrations.signup import offers, services, staff_places
 from tests import factories
 
 from . import places_invariants
@@ -137,3 +137,19 @@ def test_the_manage_page_offers_the_place_and_accepting_it_there_confirms(full_e
     assert "Accept my place" in page
     assert fresh(cy).status == "confirmed"
     assert "The place is yours." in response.content.decode()
+
+
+def test_two_session_places_offered_at_once_both_come_back_when_both_offers_lapse():
+    event = factories.EventFactory(start=NOW + dt.timedelta(days=20), end=NOW + dt.timedelta(days=21))
+    factories.RegistrationSettingsFactory(event=event, offer_hours=2)
+    workshop = factories.SessionFactory(event=event, title="Workshop", capacity=0)
+    ana = register(event, "ana@example.com", 0, workshop)
+    bo = register(event, "bo@example.com", 1, workshop)
+    staff_places.set_session_capacity(session=workshop, capacity_value=2, now=at(10))
+    offered = SessionChoice.objects.filter(session=workshop, status=SessionChoice.Status.OFFERED)
+    assert sorted(offered.values_list("registration__email", flat=True)) == [ana.email, bo.email]
+
+    offers.expire_offers_of(event=event, now=at(10 + 121))
+
+    assert list(SessionChoice.objects.filter(status__in=SessionChoice.HOLDING)) == []
+    places_invariants.check(event)

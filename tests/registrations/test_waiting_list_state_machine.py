@@ -145,7 +145,10 @@ class WaitingLists(RuleBasedStateMachine):
             try:
                 staff_places.set_event_capacity(event=self.event, capacity_value=limit, now=self._now())
             except staff_places.CapacityError:
-                held = Registration.objects.filter(event=self.event, status="confirmed").count()
+                # An offered place is held too (Registration.HOLDING_STATUSES).
+                held = Registration.objects.filter(
+                    event=self.event, status__in=Registration.HOLDING_STATUSES
+                ).count()
                 assert limit is not None
                 assert limit < held
 
