@@ -7,6 +7,11 @@ endless loop. So anonymous visitors are still sent to log in, but a logged-in us
 staff status gets a 403 page saying the page is for the organisers' staff, which account
 they are using, and how to log in as someone else.
 
+Staff status alone opens no staff page: each /staff/ view states the permissions it needs
+with `staff_permission_required`, the one rule for them (tests/test_staff_permissions.py
+walks every staff URL without each). A staff member without one gets the no-permission page
+(403) before the view runs, so a refused POST changes nothing.
+
 Staff are asked for their second factor before any of this: events/two_factor.py's
 middleware runs before the views.
 """
@@ -22,6 +27,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 TEMPLATE = "staff_only.html"
+NO_PERMISSION_TEMPLATE = "staff_no_permission.html"
 
 
 def is_staff(user):
@@ -60,6 +66,46 @@ def staff_member_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def no_permission_page(request, permissions):
+    """The 403 page for staff without one of `permissions` ("app_label.codename"), naming those missing."""
+    from django.contrib.auth.models import Permission  # not at import: the auth app loads after this module
+
+    missing = [perm for perm in permissions if not request.user.has_perm(perm)]
+    names = [
+        str(permission.name)
+        for permission in Permission.objects.select_related("content_type")
+        .filter(
+            content_type__app_label__in={perm.split(".")[0] for perm in missing},
+            codename__in={perm.split(".")[1] for perm in missing},
+        )
+        .order_by("name")
+        if f"{permission.content_type.app_label}.{permission.codename}" in missing
+    ]
+    response = render(request, NO_PERMISSION_TEMPLATE, {"missing_permissions": names}, status=403)
+    add_never_cache_headers(response)
+    return response
+
+
+def staff_permission_required(*permissions):
+    """Staff with every one of `permissions` ("app_label.codename") only; see the module docstring.
+
+    The view keeps the list as `staff_permissions`, for the test that walks the staff URLs.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perms(permissions):
+                return no_permission_page(request, permissions)
+            return view(request, *args, **kwargs)
+
+        checked = staff_member_required(wrapped)
+        checked.staff_permissions = tuple(permissions)
+        return checked
+
+    return decorator
 
 
 class StaffOnlyAdminSite(admin.AdminSite):

@@ -307,6 +307,9 @@ class Registration(models.Model):
         ordering = ["created", "pk"]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
+        # Viewing registrations (view_registration) shows them one by one; a file of them all,
+        # with needs and diets, leaves the site: that takes this permission too.
+        permissions = [("export_registration", _("Can export registrations' personal data"))]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -413,6 +416,48 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.registration_id} – {self.day.isoformat()}"
+
+
+class AccessRecord(models.Model):
+    """A record that a staff member saw or took away many people's data at once: an export, a
+    list, badges, a summary. Written only by registrations.privacy.audit; never changed.
+
+    It names who and what, never whose data: registrations by id, no names or addresses.
+    """
+
+    class What(models.TextChoices):
+        REGISTRATIONS_CSV = "registrations_csv", _("Registrations (CSV)")
+        REGISTRATIONS_EXCEL = "registrations_excel", _("Registrations (CSV for Excel)")
+        SELECTED_CSV = "selected_csv", _("Selected registrations (CSV, admin action)")
+        PARTICIPANT_LIST = "participant_list", _("Participant list")
+        BADGES = "badges", _("Name badges")
+        SUMMARY = "summary", _("Summary")
+        SUMMARY_CSV = "summary_csv", _("Summary table (CSV)")
+        PERSONAL_DATA = "personal_data", _("Personal data export")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    what = models.CharField(_("what"), max_length=30, choices=What.choices)
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("event")
+    )
+    # How many people's rows it held, and which registrations by id where a selection was exported.
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    detail = models.CharField(_("detail"), max_length=1000, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("staff access record")
+        verbose_name_plural = _("staff access records")
+
+    def __str__(self):
+        return f"{self.get_what_display()} – {self.at.isoformat(timespec='seconds')}"
 
 
 def new_invitation_token():

@@ -35,7 +35,7 @@ from events.models import Event
 from events.two_factor import STAFF_PATH_PREFIXES
 from ewevents import staff_only
 from registrations.eventday import reports
-from registrations.models import Mailing, RegistrationSettings
+from registrations.models import AccessRecord, Mailing, RegistrationSettings
 from registrations.signup import services
 from tests import factories
 from tests.conftest import force_login_with_second_factor
@@ -60,6 +60,8 @@ STAFF_ANSWERS = {
     "admin:registrations_registration_add": (403, "registering is a service: it takes the place"),
     "admin:registrations_outboxemail_add": (403, "emails are written by the outbox, never by hand"),
     "admin:registrations_registration_delete": (403, "an active registration is cancelled, not deleted"),
+    "admin:registrations_accessrecord_add": (403, "access records are written by the audit, never by hand"),
+    "admin:registrations_accessrecord_delete": (403, "access records are kept"),
 }
 
 
@@ -151,6 +153,7 @@ def _build_world():
         data={"name": "Gwen Guest", "email": "gwen@example.org", "sessions": [session]},
         user=None,
     )
+    AccessRecord.objects.create(what=AccessRecord.What.SUMMARY, event=event)
     return SimpleNamespace(
         event=event,
         registration=guest,

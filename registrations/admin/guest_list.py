@@ -17,6 +17,7 @@ from registrations.signup import guest_list
 from registrations.signup.emails import invitation_url
 
 from .forms import CsvUploadForm
+from .mixins import HistoryByIdMixin
 
 GUEST_LIST_MAX_BYTES = 2 * 1024 * 1024
 
@@ -55,7 +56,7 @@ class SentListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(HistoryByIdMixin, admin.ModelAdmin):
     change_list_template = "admin/registrations/invitation/change_list.html"
     list_display = ["name", "email", "event", "sent_at", "email_status", "registration_status"]
     list_filter = ["event", SentListFilter]

@@ -21,13 +21,22 @@ from django.utils.translation import ngettext
 from events import page_cache
 from events.translation import in_every_language
 from registrations.eventday.exports import registrations_csv
+from registrations.eventday.permissions import EXPORT_PERSONAL_DATA, VIEW_REGISTRATIONS
 from registrations.mailings import followups
-from registrations.models import OPTIONAL_FIELDS, CheckIn, OutboxEmail, Registration, RegistrationSettings
+from registrations.models import (
+    OPTIONAL_FIELDS,
+    AccessRecord,
+    CheckIn,
+    OutboxEmail,
+    Registration,
+    RegistrationSettings,
+)
 from registrations.privacy import audit
 from registrations.signup import services, staff_places
 
 from . import places
 from .forms import CsvUploadForm
+from .mixins import HistoryByIdMixin, RefusedActionMixin
 
 
 @admin.register(RegistrationSettings)
@@ -170,7 +179,7 @@ class CheckInInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
     form = RegistrationAdminForm
     inlines = [CheckInInline]
     list_display = ["name", "email", "event", "status", "attendee_type", "created"]
@@ -390,8 +399,15 @@ class RegistrationAdmin(admin.ModelAdmin):
         message = ngettext("%(count)d email was queued again.", "%(count)d emails were queued again.", done)
         _report(self, request, message, done, 0)
 
-    @admin.action(description=_("Export selected registrations as CSV"))
+    def has_export_permission(self, request):
+        return request.user.has_perms([VIEW_REGISTRATIONS, EXPORT_PERSONAL_DATA])
+
+    @admin.action(description=_("Export selected registrations as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        audit.record_access(
+            user=request.user, what=AccessRecord.What.SELECTED_CSV, rows=len(ids), registration_ids=ids
+        )
         response = HttpResponse(registrations_csv(queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="registrations.csv"'
         return response
@@ -416,3 +432,22 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     @admin.display(description=_("last error"))
     def error(self, obj):
         return Truncator(obj.last_error).chars(80)
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Read-only: written by registrations.privacy.audit whenever staff see or export people's data."""
+
+    list_display = ["at", "user", "what", "event", "rows", "detail"]
+    list_filter = ["what"]
+    list_select_related = ["user", "event"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

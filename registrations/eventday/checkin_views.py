@@ -1,5 +1,6 @@
 """The staff check-in page at the door. Every view is staff-only; writes go through eventday.checkin.
 
+Every view needs the check-in permission (permissions.CHECK_IN), staff status alone is not enough.
 The page checks in for one day of the event: the day staff chose (`?day=YYYY-MM-DD`,
 carried by its forms), else the current day at the moment each form is posted, so a
 phone left open overnight checks in for the new day.
@@ -16,11 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Event
-from ewevents.staff_only import staff_member_required
+from ewevents.staff_only import staff_permission_required
 from registrations.models import Registration
 from registrations.privacy import audit
 
 from . import checkin
+from .permissions import CHECK_IN
 
 # More matches than this and the page asks for a narrower search: a phone lists a few people well.
 RESULTS_SHOWN = 50
@@ -79,7 +81,7 @@ def _page_context(event, query, day_value, day):
     }
 
 
-@staff_member_required
+@staff_permission_required(CHECK_IN)
 @never_cache
 @require_GET
 def checkin_page(request, slug):
@@ -122,7 +124,7 @@ def _checked_in_on(day):
     return gettext_lazy("Checked in on the check-in page for %(day)s.") % {"day": day.isoformat()}
 
 
-@staff_member_required
+@staff_permission_required(CHECK_IN)
 @require_POST
 def mark_present(request, slug, pk):
     event = _event(slug)
@@ -133,7 +135,7 @@ def mark_present(request, slug, pk):
     return _back_to_page(request, event)
 
 
-@staff_member_required
+@staff_permission_required(CHECK_IN)
 @require_POST
 def undo_present(request, slug, pk):
     event = _event(slug)
@@ -157,7 +159,7 @@ def _undone_on(day):
     return gettext_lazy("Check-in for %(day)s undone on the check-in page.") % {"day": day.isoformat()}
 
 
-@staff_member_required
+@staff_permission_required(CHECK_IN)
 @require_POST
 def check_in_by_code(request, slug):
     event = _event(slug)

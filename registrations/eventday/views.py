@@ -1,51 +1,53 @@
 """Staff-only pages for running an event: summaries, their CSV files, the participant list and badges.
 
-Every view here requires a staff account: anonymous visitors are sent to log in, anyone
-else gets the staff-only page (ewevents/staff_only.py).
+Every view here requires a staff account with the permissions it names (ewevents/staff_only.py's
+staff_permission_required): anonymous visitors are sent to log in, users without staff status
+get the staff-only page, staff without a permission the no-permission page. Each page or file
+leaves an access record (registrations.privacy.audit): who saw or took what, and when.
 Staff see every session, restricted ones included.
 """
 
 import functools
 import logging
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Event
-from ewevents.staff_only import staff_member_required
-from registrations.privacy import personal_data
+from ewevents.staff_only import staff_permission_required
+from registrations.models import AccessRecord
+from registrations.privacy import audit, personal_data
 from registrations.signup.forms import PersonalDataExportForm
 
 from . import reports
 from .exports import registrations_csv, registrations_excel_csv, table_csv
+from .permissions import EXPORT_PERSONAL_DATA, PERSONAL_DATA, VIEW_REGISTRATIONS
 
 logger = logging.getLogger(__name__)
-
-# A personal data export shows all of these: staff need to be allowed to view each.
-PERSONAL_DATA_PERMISSIONS = (
-    "auth.view_user",
-    "registrations.view_registration",
-    "registrations.view_invitation",
-    "registrations.view_outboxemail",
-)
 
 # Badges per printed A4 sheet: two columns of four, see static/css/print-badges.css.
 BADGES_PER_SHEET = 8
 
 
-def _staff_page(view):
-    """Staff only, GET only, and never kept in a shared cache: the pages hold personal data."""
+def _staff_page(*permissions):
+    """Staff with `permissions` only, GET only, never kept in a shared cache: the pages hold personal data."""
 
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
 
-    return staff_member_required(require_GET(wrapped))
+        return staff_permission_required(*permissions)(require_GET(wrapped))
+
+    return decorator
+
+
+def _record(request, what, event, rows):
+    audit.record_access(user=request.user, what=what, event=event, rows=rows)
 
 
 def _csv_response(text, filename):
@@ -54,9 +56,10 @@ def _csv_response(text, filename):
     return response
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS)
 def summary(request, slug):
     event = get_object_or_404(Event, slug=slug)
+    _record(request, AccessRecord.What.SUMMARY, event, rows=0)  # counts only, no one's row
     return render(
         request,
         "registrations/staff/summary.html",
@@ -64,43 +67,49 @@ def summary(request, slug):
     )
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS)
 def summary_csv(request, slug, table):
     event = get_object_or_404(Event, slug=slug)
     summary = reports.SUMMARIES.get(table)
     if summary is None:
         raise Http404
+    _record(request, AccessRecord.What.SUMMARY_CSV, event, rows=0)
     return _csv_response(table_csv(summary(event)), f"{event.slug}-{table}.csv")
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS, EXPORT_PERSONAL_DATA)
 def registrations_export(request, slug):
     event = get_object_or_404(Event, slug=slug)
+    _record(request, AccessRecord.What.REGISTRATIONS_CSV, event, rows=event.registrations.count())
     return _csv_response(registrations_csv(event.registrations.all()), f"{event.slug}-registrations.csv")
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS, EXPORT_PERSONAL_DATA)
 def registrations_excel_export(request, slug):
     event = get_object_or_404(Event, slug=slug)
+    _record(request, AccessRecord.What.REGISTRATIONS_EXCEL, event, rows=event.registrations.count())
     return _csv_response(
         registrations_excel_csv(event.registrations.all()), f"{event.slug}-registrations-excel.csv"
     )
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS)
 def participant_list(request, slug):
     event = get_object_or_404(Event, slug=slug)
+    participants = list(reports.participants_for_print(event))
+    _record(request, AccessRecord.What.PARTICIPANT_LIST, event, rows=len(participants))
     return render(
         request,
         "registrations/staff/participant_list.html",
-        {"event": event, "participants": reports.participants_for_print(event)},
+        {"event": event, "participants": participants},
     )
 
 
-@_staff_page
+@_staff_page(VIEW_REGISTRATIONS)
 def badges(request, slug):
     event = get_object_or_404(Event, slug=slug)
     participants = list(reports.participants_for_print(event))
+    _record(request, AccessRecord.What.BADGES, event, rows=len(participants))
     return render(
         request,
         "registrations/staff/badges.html",
@@ -115,19 +124,18 @@ def badges(request, slug):
     )
 
 
-@staff_member_required
+@staff_permission_required(*PERSONAL_DATA)
 @require_http_methods(["GET", "POST"])
 def personal_data_export(request):
     """A form taking an email address; posted, a JSON file of everything held on it.
 
     POST, so the address stays out of URLs and server logs.
     """
-    if not request.user.has_perms(PERSONAL_DATA_PERMISSIONS):
-        raise PermissionDenied
     form = PersonalDataExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Who asked, never whose data: the address stays out of the logs.
+        # Who asked, never whose data: the address stays out of the logs and the record.
         logger.info("Personal data export by user %s", request.user.pk)
+        audit.record_access(user=request.user, what=AccessRecord.What.PERSONAL_DATA)
         response = HttpResponse(
             personal_data.personal_data_json(form.cleaned_data["email"]),
             content_type="application/json; charset=utf-8",

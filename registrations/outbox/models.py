@@ -31,6 +31,10 @@ class OutboxEmail(models.Model):
         INVITATION = "invitation", _("Personal invitation")
         # A staff-written message to a mailing's audience (registrations.mailings.services).
         MAILING = "mailing", _("Mailing")
+        # Told to an account's address whenever a second factor is set up or removed, so that
+        # someone who took the password cannot quietly make the account theirs.
+        AUTHENTICATOR_ADDED = "authenticator_added", _("Authenticator app set up")
+        AUTHENTICATOR_REMOVED = "authenticator_removed", _("Authenticator app removed")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
