@@ -8,7 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from allauth.account.models import EmailAddress
-        from allauth.mfa.signals import authenticator_added
+        from allauth.mfa.signals import authenticator_added, authenticator_removed
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -17,9 +17,12 @@ class EventsConfig(AppConfig):
 
         from .access import affiliation_changed
         from .models import Event
-        from .two_factor import record_new_authenticator
+        from .two_factor import forget_removed_authenticator, record_new_authenticator
 
         authenticator_added.connect(record_new_authenticator, dispatch_uid="events.record_new_authenticator")
+        authenticator_removed.connect(
+            forget_removed_authenticator, dispatch_uid="events.forget_removed_authenticator"
+        )
         # Logged-in users are kept in the cache between requests (ewevents/auth_backends.py).
         post_save.connect(forget_user, sender=get_user_model(), dispatch_uid="events.forget_user.save")
         post_delete.connect(forget_user, sender=get_user_model(), dispatch_uid="events.forget_user.delete")

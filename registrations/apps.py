@@ -9,8 +9,10 @@ class RegistrationsConfig(AppConfig):
     def ready(self):
         # Celery tasks register on import; services queue them by name (ewevents.celery.enqueue),
         # so the tasks are imported here, where the web process and the workers both run.
+        from allauth.mfa import signals as mfa_signals
         from django.db.models.signals import post_delete, post_save
 
+        from . import account_notices
         from .mailings import tasks as mailing_tasks  # noqa: F401
         from .models import Registration
         from .outbox import tasks as outbox_tasks  # noqa: F401
@@ -23,4 +25,11 @@ class RegistrationsConfig(AppConfig):
         )
         post_delete.connect(
             registered_events.forget, sender=Registration, dispatch_uid="registrations.forget.delete"
+        )
+        # Whoever sets up or removes an authenticator app, the account's owner is told (account_notices).
+        mfa_signals.authenticator_added.connect(
+            account_notices.authenticator_added, dispatch_uid="registrations.authenticator_added"
+        )
+        mfa_signals.authenticator_removed.connect(
+            account_notices.authenticator_removed, dispatch_uid="registrations.authenticator_removed"
         )

@@ -129,7 +129,7 @@ def test_staff_without_each_permission_get_the_no_permission_page_and_nothing_ch
 
 @pytest.mark.django_db
 def test_staff_with_the_permissions_a_page_names_get_it(world, client):
-    """Control for the walk above: the named permissions are enough, so each refusal was for the one missing."""
+    """Control: the named permissions are enough, so each refusal was for the one missing."""
     problems = []
 
     for url in staff_pages(world):

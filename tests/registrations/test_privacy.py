@@ -378,7 +378,13 @@ def test_export_refuses_staff_without_the_view_permissions(client, ana_everywher
 
     staff.user_permissions.set(
         Permission.objects.filter(
-            codename__in=["view_user", "view_registration", "view_invitation", "view_outboxemail"]
+            codename__in=[
+                "view_user",
+                "view_registration",
+                "view_invitation",
+                "view_outboxemail",
+                "export_registration",
+            ]
         )
     )
     staff = type(staff).objects.get(pk=staff.pk)

@@ -4,6 +4,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from events.models import Session
@@ -365,12 +366,12 @@ def test_summary_page_query_count_does_not_grow_with_registrations(admin_client,
     admin_client.get(url)
     _populate(event, sessions, 3, 0)
 
-    # The login session (the user is cached), the event, then 1 + 1 + 1 + 3 (catering) + 1 + 1
-    # for the tables.
-    with django_assert_num_queries(10):
+    # The login session (the user is cached), the event, its access record (privacy.audit), then
+    # 1 + 1 + 1 + 3 (catering) + 1 + 1 for the tables.
+    with django_assert_num_queries(11):
         small = admin_client.get(url)
     _populate(event, sessions, 30, 3)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large = admin_client.get(url)
 
     assert small.context["tables"][0].rows[-1] == ["Total", 3]
@@ -412,7 +413,12 @@ def test_only_staff_reach_summaries_exports_and_print_pages(client, conference, 
 
 @pytest.mark.parametrize(("name", "args", "secret"), STAFF_URLS)
 def test_staff_reach_summaries_exports_and_print_pages(client, conference, name, args, secret):
-    client.force_login(factories.StaffFactory(is_superuser=False))
+    # Staff status alone is not enough (tests/test_staff_permissions.py): the pages' permissions.
+    staff = factories.StaffFactory(is_superuser=False)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_registration", "export_registration"])
+    )
+    client.force_login(staff)
     url = reverse(name, args=["annual-2030", *args])
 
     response = client.get(url)
