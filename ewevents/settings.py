@@ -310,10 +310,12 @@ SESSION_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-# The preload token only consents to the list; a site is listed when its registrable domain is
-# submitted by hand (hstspreload.org refuses subdomains such as events.example.org on their own).
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# This host only, by default: includeSubDomains and preload bind every host of the domain to
+# HTTPS for years, and a preload listing is slow to undo, so each is a deliberate choice made
+# in the environment. The preload token only consents to the list; a site is listed when its
+# registrable domain is submitted by hand (hstspreload.org refuses subdomains on their own).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,6 +1,9 @@
 """The logged-in user is kept in the cache between requests; any change to it counts from the next one."""
 
+import pickle
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -67,3 +70,24 @@ def test_losing_staff_status_takes_the_admin_away_on_the_next_request():
 
     assert shows_staff_only_page(client.get(reverse("admin:index")))
     assert 'href="/admin/"' not in client.get(reverse("events:home")).content.decode()
+
+
+def test_the_cache_keeps_no_password_hash_of_a_logged_in_user():
+    user = factories.UserFactory(email="cached@example.org")
+    _logged_in(user)
+
+    kept = pickle.dumps(cache.get(f"auth:user:{user.pk}"))  # as the cache stores it
+
+    assert b"cached@example.org" in kept
+    assert user.password.encode() not in kept
+
+
+def test_the_fields_not_kept_are_read_from_the_database_when_asked_for():
+    user = factories.UserFactory()
+    client = _logged_in(user)
+    response = client.get(reverse("events:home"))
+
+    cached = response.wsgi_request.user
+
+    assert cached.date_joined == user.date_joined
+    assert cached.check_password(factories.DEFAULT_PASSWORD)

@@ -27,6 +27,9 @@ print(json.dumps({
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "ssl_redirect": settings.SECURE_SSL_REDIRECT,
     "static": settings.STORAGES["staticfiles"]["BACKEND"],
+    "hsts": [
+        settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD
+    ],
 }))
 if {send}:
     send_mail("Hello", "Body", "from@example.org", ["to@example.org"])
@@ -90,6 +93,28 @@ def test_environment_configures_production_services():
     assert values["allowed_hosts"] == ["events.example.org"]
     assert values["ssl_redirect"] is True
     assert values["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789abcdef",
+    "ALLOWED_HOSTS": "events.example.org",
+}
+
+
+def test_hsts_covers_this_host_only_and_asks_for_no_preload_unless_configured():
+    """Preloading and includeSubDomains bind every host of the domain for years: a deliberate choice."""
+    values, _ = _settings_in_fresh_process(PRODUCTION)
+
+    assert values["hsts"] == [31_536_000, False, False]
+
+
+def test_hsts_preload_and_subdomains_are_configured_by_environment():
+    values, _ = _settings_in_fresh_process(
+        {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    )
+
+    assert values["hsts"] == [31_536_000, True, True]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
