@@ -86,9 +86,10 @@ def test_empty_home_page_says_so_and_points_to_the_recordings(page, live_server)
 DOOR_WIDTHS = {"390": {"width": 390, "height": 844}, "1366": {"width": 1366, "height": 768}}
 
 
-def staff_cookie(live_server):
+def staff_cookie(live_server, staff=None):
+    """The session cookie of `staff` (by default a new superuser), logged in with the second factor."""
     client = Client()
-    client.force_login(factories.StaffFactory())
+    client.force_login(staff or factories.StaffFactory())
     return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
