@@ -28,7 +28,7 @@ from events.models import Session
 from registrations.models import RegistrationSettings
 from registrations.signup import feeds, services
 from tests import factories
-from tests.conftest import shows_staff_only_page
+from tests.conftest import force_login_with_second_factor, shows_staff_only_page
 
 # Whole includes left out of the matrix, with the reason. Anything else routed is the project's.
 SKIPPED_INCLUDES = {
@@ -618,3 +618,26 @@ def test_admin_add_and_change_pages_refuse_non_staff(world, client, model, name)
     # 200; 403 where admin allows no adding; a missing object sends staff back to the list.
     assert response.status_code in (200, 302, 403), response.status_code
     assert response.status_code != 302 or name.endswith("_change")
+
+
+@pytest.mark.django_db
+def test_staff_without_the_second_factor_see_every_page_as_an_outsider_does(world, client):
+    """Staff status counts only with the second factor (events/two_factor.py): with the password
+    alone, restricted pages are 404 and restricted text is nowhere, as for a non-affiliate."""
+    staff = factories.StaffFactory(email="staff-password-only@example.net")
+    force_login_with_second_factor.password_only(client, staff)
+    problems = []
+
+    for name, cases in ROUTES.items():
+        for case in cases:
+            if case.access not in (PUBLIC, AFFILIATES):
+                continue
+            url = reverse(name, kwargs=case.kwargs(world))
+            response = client.get(url)
+            expected = 404 if case.access == AFFILIATES else 200
+            if response.status_code != expected:
+                problems.append(f"{url}: {response.status_code}, expected {expected}")
+            elif SECRET in _body(response):
+                problems.append(f"{url}: shows restricted text")
+
+    assert problems == [], "\n".join(problems)
