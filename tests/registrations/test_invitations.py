@@ -180,8 +180,15 @@ def test_every_outbox_kind_has_a_rendering():
     # tests/registrations/test_emails.py covers the kinds about a registration; this file the invitation.
     from tests.registrations.test_emails import STATUS_OF_KIND
 
-    # tests/registrations/test_mailings.py covers the mailing kind.
-    assert set(OutboxEmail.Kind) == {*STATUS_OF_KIND, OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING}
+    # tests/registrations/test_mailings.py covers the mailing kind, tests/test_two_factor.py the
+    # authenticator notices.
+    assert set(OutboxEmail.Kind) == {
+        *STATUS_OF_KIND,
+        OutboxEmail.Kind.INVITATION,
+        OutboxEmail.Kind.MAILING,
+        OutboxEmail.Kind.AUTHENTICATOR_ADDED,
+        OutboxEmail.Kind.AUTHENTICATOR_REMOVED,
+    }
 
 
 # --- Registering with the link --------------------------------------------------------------------
