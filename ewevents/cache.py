@@ -1,19 +1,47 @@
-"""A Redis cache that treats an outage as a miss.
+"""The cache aliases, and a Redis cache that treats an outage as a miss.
 
-The cache holds nothing the site cannot rebuild (rendered fragments, rate-limit
-counters), so when Redis is down every read misses and every write is dropped:
-pages, login and registration keep working, a little slower, and the rate limits
-let people through. Sessions live in the database, not here.
+"default" holds what pages are built from; it may drop any entry to make room.
+"abuse" holds the rate-limit and login counters and allauth's used two-factor codes:
+a store of its own, so that no flood of pages can evict a count, shared by all workers
+(Redis in production, a database table on the embedded default).
+
+Both hold nothing the site cannot do without, so when Redis is down every read misses
+and every write is dropped: pages, login and registration keep working, a little
+slower, and the rate limits let people through. Sessions live in the database, not here.
 """
 
 import logging
 import time
 
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.connection import ConnectionProxy
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+ABUSE_ALIAS = "abuse"
+
+
+def abuse_store():
+    """The cache that keeps the counters of the limits (see the module docstring)."""
+    return caches[ABUSE_ALIAS]
+
+
+def keep_allauth_counters_in_abuse_store():
+    """Point allauth's rate limits and its record of used TOTP codes at the abuse store.
+
+    allauth reads `django.core.cache.cache` (the pages' cache) and has no setting for another
+    alias, so its two modules' `cache` is rebound here, once, when the apps are ready.
+    """
+    from allauth.core.internal import ratelimit
+    from allauth.mfa.totp.internal import auth
+
+    # A proxy, like django.core.cache.cache: each thread gets its own client, and a test's
+    # override of CACHES is followed.
+    ratelimit.cache = auth.cache = ConnectionProxy(caches, ABUSE_ALIAS)
+
 
 # Say so once a minute, not on every request while Redis is down.
 _WARN_EVERY_SECONDS = 60

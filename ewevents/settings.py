@@ -105,6 +105,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, broker and Celery -----------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The counters of the rate limits and login failures live apart from the pages' cache, which
+# may drop any entry to make room (ewevents/cache.py): a Redis that evicts nothing in production
+# (ABUSE_REDIS_URL, the same server by default), a table that every worker shares otherwise.
+# Counts are kept in windows of their own, so the default timeout only needs to outlast a day.
+_ABUSE_TIMEOUT = 2 * 24 * 60 * 60
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -112,13 +117,30 @@ if REDIS_URL:
             "BACKEND": "ewevents.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        },
+        "abuse": {
+            "BACKEND": "ewevents.cache.ForgivingRedisCache",
+            "LOCATION": env.str("ABUSE_REDIS_URL", default=REDIS_URL),
+            "KEY_PREFIX": "abuse",
+            "TIMEOUT": _ABUSE_TIMEOUT,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
     }
     # Sessions are written to the database and read from Redis while it holds them: a
     # logged-in page skips one query, and a Redis outage only means reading the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "abuse": {
+            # Django's database cache in the table of registrations.AbuseCounter (made by migrate).
+            # Expired counts are culled first; past MAX_ENTRIES live ones would be, so it is large.
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "registrations_abusecounter",
+            "TIMEOUT": _ABUSE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # No broker configured: run tasks in-process, so the site works with nothing else.
@@ -185,6 +207,14 @@ EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=300)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Client addresses --------------------------------------------------------
+
+# Reverse proxies in front of the site that append the address they received a request from
+# to X-Forwarded-For (0: the site faces clients directly and X-Forwarded-For is ignored). The
+# limits count a client by the address that many entries from the right (ewevents/client_address.py).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
+
 # --- Accounts (django-allauth) ----------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
@@ -192,6 +222,8 @@ AUTHENTICATION_BACKENDS = [
     "ewevents.auth_backends.CachedModelBackend",
     "ewevents.auth_backends.CachedAuthenticationBackend",
 ]
+# Client addresses as the site's limits count them; failed logins; account emails through the outbox.
+ACCOUNT_ADAPTER = "registrations.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -294,6 +326,9 @@ REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="10/h")
 # "Email me my link" requests allowed per client address, and per email address (against mail bombing).
 MANAGE_LINK_RATE_LIMIT_PER_CLIENT = env.str("MANAGE_LINK_RATE_LIMIT_PER_CLIENT", default="10/h")
 MANAGE_LINK_RATE_LIMIT_PER_ADDRESS = env.str("MANAGE_LINK_RATE_LIMIT_PER_ADDRESS", default="3/h")
+# "Your link" emails one address receives, whoever asks: "email me my link", registering again
+# with a registered address, and password resets all count (an address is never flooded).
+LINK_EMAILS_PER_ADDRESS = env.str("LINK_EMAILS_PER_ADDRESS", default="3/h")
 
 # --- Benchmark ----------------------------------------------------------------
 

@@ -12,6 +12,8 @@ class RegistrationsConfig(AppConfig):
         from allauth.mfa import signals as mfa_signals
         from django.db.models.signals import post_delete, post_save
 
+        from ewevents.cache import keep_allauth_counters_in_abuse_store
+
         from . import account_notices
         from .mailings import tasks as mailing_tasks  # noqa: F401
         from .models import Registration
@@ -20,6 +22,7 @@ class RegistrationsConfig(AppConfig):
         from .signup import registered_events
         from .signup import tasks as signup_tasks  # noqa: F401
 
+        keep_allauth_counters_in_abuse_store()
         post_save.connect(
             registered_events.forget, sender=Registration, dispatch_uid="registrations.forget.save"
         )

@@ -606,5 +606,24 @@ class Mailing(models.Model):
         return f"{self.subject} – {self.event}"
 
 
+class AbuseCounter(models.Model):
+    """A row of the "abuse" cache on the embedded default: Django's DatabaseCache reads and writes it.
+
+    A model, not `createcachetable`, so that migrate makes the table on every database and a
+    test's flush empties it. Its columns are those DatabaseCache expects (ewevents/cache.py).
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("abuse counter")
+        verbose_name_plural = _("abuse counters")
+
+    def __str__(self):
+        return self.cache_key
+
+
 # Django finds an app's models in its models module; the outbox keeps its own beside its code.
 from .outbox.models import OutboxEmail  # noqa: E402, F401

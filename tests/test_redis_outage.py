@@ -33,13 +33,12 @@ def redis_server():
 def on_redis(settings, redis_server):
     """Point the cache and the Celery broker at `redis_server`, as production settings do."""
     settings.REDIS_URL = redis_server.url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "ewevents.cache.ForgivingRedisCache",
-            "LOCATION": redis_server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+    redis_cache = {
+        "BACKEND": "ewevents.cache.ForgivingRedisCache",
+        "LOCATION": redis_server.url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    settings.CACHES = {"default": redis_cache, "abuse": {**redis_cache, "KEY_PREFIX": "abuse"}}
     settings.REGISTRATION_MIN_FILL_SECONDS = 0
     with publishing_to(redis_server.url):
         yield redis_server

@@ -1,15 +1,19 @@
 """Defences of the registration form against bots and floods.
 
-A signed time stamp refuses forms posted too soon after they were shown, and
-cache-based counters limit registration POSTs per client address and event, and
-requests for manage links per client address and per email address.
+A signed time stamp refuses forms posted too soon after they were shown, and counters
+in the abuse store limit registration POSTs per client and event, requests for manage
+links per client and per email address, and "your link" emails per recipient. A client
+is its address past the trusted proxies, an IPv6 one its /64 (ewevents.client_address).
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+
+from ewevents.cache import abuse_store
+from ewevents.client_address import client_bucket
 
 STAMP_SALT = "registrations.register-form-stamp"
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -60,44 +64,60 @@ def parse_rate(rate):
     return int(count), multiple * UNITS[period[-1]]
 
 
-def _key(scope, identifier):
-    # Hashed, so no address or IP is kept in the cache's key space in clear.
+def _key(scope, identifier, window_start):
+    # Hashed, so no address or IP is kept in the store's key space in clear. The window is in the
+    # key, so a count never outlives its window, whatever expiry a backend gives it after incr().
     digest = hashlib.sha256(f"{scope}|{identifier}".encode()).hexdigest()
-    return f"ratelimit:{scope}:{digest}"
+    return f"ratelimit:{scope}:{digest}:{window_start}"
 
 
-def over_limit(scope, identifier, rate):
-    """Count one attempt by `identifier` under `scope`; True once it goes over `rate`.
+def over_limit(scope, identifier, rate, *, count=True):
+    """Count one attempt by `identifier` under `scope`; return the seconds to wait once it goes over `rate`, else 0.
 
-    A cache outage lets the attempt through (ewevents.cache counts it as a first attempt):
+    Windows are fixed (they start at multiples of their length). With `count=False` nothing
+    is counted: the answer is whether the attempts already counted are over. The counters
+    live in the abuse store (ewevents.cache.abuse_store), which pages cannot evict. An outage
+    of that store lets the attempt through (ewevents.cache counts it as a first attempt):
     these limits slow floods down, they must never stop a real person registering.
     """
     parsed = parse_rate(rate)
     if parsed is None:
-        return False
+        return 0
     limit, window = parsed
-    key = _key(scope, identifier)
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+    window_start = int(time.time()) // window * window
+    key = _key(scope, identifier, window_start)
+    store = abuse_store()
+    if not count:
+        counted = store.get(key, 0)
+    else:
+        store.add(key, 0, timeout=window)
+        try:
+            counted = store.incr(key)
+        except ValueError:  # expired between add and incr
+            store.set(key, 1, timeout=window)
+            counted = 1
+    return window if counted > limit else 0
 
 
 def over_rate_limit(request, event):
-    """Count this registration POST; True when its client has gone over the limit for the event."""
-    identifier = f"{client_ip(request)}|{event.pk}|{event.slug}"
+    """Count this registration POST; the seconds to wait when its client has gone over the limit for the event."""
+    identifier = f"{client_bucket(request)}|{event.pk}|{event.slug}"
     return over_limit("register", identifier, settings.REGISTRATION_RATE_LIMIT)
 
 
 def over_link_request_limit(request, email):
-    """Count a request to email manage links; limited per client and, against mail bombing, per address."""
-    over_client = over_limit("manage-link-ip", client_ip(request), settings.MANAGE_LINK_RATE_LIMIT_PER_CLIENT)
+    """Count a request to email manage links, per client and per address; the seconds to wait when over."""
+    over_client = over_limit(
+        "manage-link-ip", client_bucket(request), settings.MANAGE_LINK_RATE_LIMIT_PER_CLIENT
+    )
     over_address = over_limit("manage-link-email", email.lower(), settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS)
-    return over_client or over_address
+    return max(over_client, over_address)
+
+
+def may_email_link_to(email):
+    """Count one "your link" email to `email`; False once the address has had its share.
+
+    Whoever asks and however (the "email me my link" page, registering again, a password
+    reset), an address receives at most settings.LINK_EMAILS_PER_ADDRESS of them.
+    """
+    return not over_limit("link-email-to", email.strip().lower(), settings.LINK_EMAILS_PER_ADDRESS)

@@ -200,3 +200,74 @@ def test_manage_form_has_no_bot_fields(client, event):
 
     assert 'name="website"' not in content
     assert 'name="form_stamp"' not in content
+
+
+def flood_page_cache(entries=400):
+    """What 320 page views or link requests to different addresses do to the pages' cache."""
+    for n in range(entries):
+        cache.set(f"flood:{n}", "x" * 10)
+
+
+def test_a_flood_that_fills_the_page_cache_does_not_reset_the_limit(client, event, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    settings.REGISTRATION_RATE_LIMIT = (2, 3600)
+    for n in range(2):
+        assert post(client, event, form_data(f"p{n}@example.com")).status_code == 302
+
+    flood_page_cache()
+    blocked = post(client, event, form_data("p2@example.com"))
+
+    assert blocked.status_code == 429
+    assert not Registration.objects.filter(email="p2@example.com").exists()
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_a_bucket_of_their_own(client, event, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    settings.REGISTRATION_RATE_LIMIT = (2, 3600)
+    settings.TRUSTED_PROXY_HOPS = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(2):
+        # What a client writes into the header itself (left of the proxy's entry) is not believed.
+        header = f"198.51.100.{n}, 203.0.113.7"
+        assert (
+            post(
+                client, event, form_data(f"bot{n}@example.com"), HTTP_X_FORWARDED_FOR=header, **proxy
+            ).status_code
+            == 302
+        )
+
+    blocked = post(client, event, form_data("bot2@example.com"), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    other = post(client, event, form_data("person@example.com"), HTTP_X_FORWARDED_FOR="192.0.2.44", **proxy)
+
+    assert (blocked.status_code, other.status_code) == (429, 302)
+    assert sorted(Registration.objects.values_list("email", flat=True)) == [
+        "bot0@example.com",
+        "bot1@example.com",
+        "person@example.com",
+    ]
+
+
+def test_without_trusted_proxies_a_forged_forwarded_header_does_not_escape_the_limit(client, event, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    settings.REGISTRATION_RATE_LIMIT = (2, 3600)
+    statuses = [
+        post(client, event, form_data(f"bot{n}@example.com"), HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [302, 302, 429]
+
+
+def test_ipv6_visitors_are_counted_by_their_64_network(client, event, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    settings.REGISTRATION_RATE_LIMIT = (2, 3600)
+    statuses = [
+        post(
+            client, event, form_data(f"bot{n}@example.com"), REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}"
+        ).status_code
+        for n in range(3)
+    ]
+    neighbour = post(client, event, form_data("person@example.com"), REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert statuses == [302, 302, 429]
+    assert neighbour.status_code == 302
