@@ -33,7 +33,7 @@ def _parsed(address):
 
 
 def client_ip(request):
-    """The client's address: from X-Forwarded-For past settings.TRUSTED_PROXY_HOPS proxies, else REMOTE_ADDR."""
+    """The client's address: X-Forwarded-For's past settings.TRUSTED_PROXY_HOPS proxies, else REMOTE_ADDR."""
     remote = request.META.get("REMOTE_ADDR", "")
     hops = settings.TRUSTED_PROXY_HOPS
     if hops > 0:

@@ -72,10 +72,10 @@ def _key(scope, identifier, window_start):
 
 
 def over_limit(scope, identifier, rate, *, count=True):
-    """Count one attempt by `identifier` under `scope`; return the seconds to wait once it goes over `rate`, else 0.
+    """Count one attempt by `identifier` under `scope`; once over `rate`, the seconds to wait, else 0.
 
     Windows are fixed (they start at multiples of their length). With `count=False` nothing
-    is counted: the answer is whether the attempts already counted are over. The counters
+    is counted: the answer is whether one more attempt would go over. The counters
     live in the abuse store (ewevents.cache.abuse_store), which pages cannot evict. An outage
     of that store lets the attempt through (ewevents.cache counts it as a first attempt):
     these limits slow floods down, they must never stop a real person registering.
@@ -88,19 +88,18 @@ def over_limit(scope, identifier, rate, *, count=True):
     key = _key(scope, identifier, window_start)
     store = abuse_store()
     if not count:
-        counted = store.get(key, 0)
-    else:
-        store.add(key, 0, timeout=window)
-        try:
-            counted = store.incr(key)
-        except ValueError:  # expired between add and incr
-            store.set(key, 1, timeout=window)
-            counted = 1
+        return window if store.get(key, 0) >= limit else 0
+    store.add(key, 0, timeout=window)
+    try:
+        counted = store.incr(key)
+    except ValueError:  # expired between add and incr
+        store.set(key, 1, timeout=window)
+        counted = 1
     return window if counted > limit else 0
 
 
 def over_rate_limit(request, event):
-    """Count this registration POST; the seconds to wait when its client has gone over the limit for the event."""
+    """Count this registration POST; the seconds to wait once its client is over the limit for the event."""
     identifier = f"{client_bucket(request)}|{event.pk}|{event.slug}"
     return over_limit("register", identifier, settings.REGISTRATION_RATE_LIMIT)
 
