@@ -20,7 +20,7 @@ from events.times import zone_label
 from . import door_code
 from .models import RegistrationSettings
 from .privacy import retention
-from .signup import abuse, feeds, offers, selectors, services
+from .signup import abuse, feeds, link_requests, offers, selectors, services
 from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
 # The outcome of the last registration, kept in the session so the URL of the
@@ -108,8 +108,9 @@ def _register(request, event, form, registration_settings, now):
             return selectors.Outcome(registration.status)
         return selectors.outcome_of(registration)
     except services.AlreadyRegistered as exc:
-        # Show what a new registration would see; only the email to the address tells.
-        services.send_manage_link(registration=exc.registration)
+        # Show what a new registration would see; only the email to the address tells, written
+        # by a task so that this answer takes no longer than a new registration's.
+        link_requests.request_manage_link(registration=exc.registration)
         return selectors.outcome_for_new_registration(
             event, data.get("sessions") or [], registration_settings=registration_settings
         )
@@ -322,7 +323,8 @@ def request_manage_link(request):
             response = render(request, "429.html", {"manage_link": True}, status=429)
             response["Retry-After"] = str(abuse.parse_rate(settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS)[1])
             return response
-        services.send_manage_links(email=email)
+        # The lookup and the email are the task's: this answer takes as long for any address.
+        link_requests.request_manage_links(email=email)
         request.session[LINK_SENT_SESSION_KEY] = email
         return redirect("registrations:manage_link_sent")
     return render(request, "registrations/request_manage_link.html", {"form": form})

@@ -24,7 +24,7 @@ from registrations.models import (
     SessionPlaces,
 )
 
-from . import capacity, emails, selectors, waiting_list
+from . import abuse, capacity, emails, selectors, waiting_list
 
 # Answers copied from `data` onto a new registration, besides name and email.
 _ANSWER_FIELDS = (*OPTIONAL_FIELDS, "language", "time_zone")
@@ -363,12 +363,16 @@ def delete_registration(*, registration, now=None):
 
 @transaction.atomic
 def send_manage_link(*, registration):
-    """Queue a "manage_link" email to `registration`'s address and return the outbox row.
+    """Queue a "manage_link" email to `registration`'s address and return the outbox row, or None.
 
     Used when someone registers again with an address that is already registered: the
-    page can't say so without revealing the registration, so the email does.
-    Side effects: inserts one OutboxEmail row.
+    page can't say so without revealing the registration, so the email does. An address
+    gets at most settings.LINK_EMAILS_PER_ADDRESS such emails an hour, whoever asks; past
+    that nothing is written. Run by a task (link_requests), never while a page waits.
+    Side effects: counts the email in the abuse store; inserts one OutboxEmail row.
     """
+    if not abuse.may_email_link_to(registration.email):
+        return None
     return emails.queue_registration_email(registration=registration, kind=OutboxEmail.Kind.MANAGE_LINK)
 
 
@@ -377,14 +381,17 @@ def send_manage_links(*, email, now=None):
     """Queue a "manage_link" email for each active registration of `email` for an event not yet over.
 
     For the "email me my link" page, which answers the same whether or not the address
-    is registered. Side effects: inserts one OutboxEmail row per such registration.
+    is registered; run by a task (link_requests), never while the page waits. Within the
+    cap of send_manage_link; returns the rows written. Side effects: those of send_manage_link,
+    per such registration.
     """
     registrations = Registration.objects.filter(
         email__iexact=email.strip(),
         status__in=Registration.ACTIVE_STATUSES,
         event__end__gte=now or timezone.now(),
     ).select_related("event")
-    return [send_manage_link(registration=registration) for registration in registrations]
+    rows = [send_manage_link(registration=registration) for registration in registrations]
+    return [row for row in rows if row is not None]
 
 
 # Answers a registrant may change after registering; the email address is not one.

@@ -8,7 +8,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 
-from registrations.models import Registration
+from registrations.models import OutboxEmail, Registration
 from registrations.signup import abuse, emails, services
 from tests import factories
 
@@ -271,3 +271,19 @@ def test_ipv6_visitors_are_counted_by_their_64_network(client, event, settings):
 
     assert statuses == [302, 302, 429]
     assert neighbour.status_code == 302
+
+
+def test_registering_again_from_many_addresses_mails_the_address_only_up_to_the_cap(client, event, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    settings.LINK_EMAILS_PER_ADDRESS = "3/h"
+    services.register(event=event, data={"name": "Victim", "email": "victim@example.com"})
+
+    statuses = [
+        post(client, event, form_data("victim@example.com"), REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(8)
+    ]
+
+    assert statuses == [302] * 8  # each sees what a new registration would
+    links = OutboxEmail.objects.filter(kind=OutboxEmail.Kind.MANAGE_LINK, to_email="victim@example.com")
+    assert links.count() == 3
+    assert Registration.objects.filter(email="victim@example.com").count() == 1

@@ -6,13 +6,17 @@ client and per address so it can't be used to flood someone's inbox.
 
 import datetime
 import re
+import statistics
+import time
 
 import pytest
+from celery.app.task import Task
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from registrations.models import OutboxEmail, Registration
+from registrations.signup import tasks
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +125,57 @@ def test_the_page_works_in_spanish(client):
 
     assert response.status_code == 200
     assert 'lang="es"' in response.content.decode()
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000
+
+
+def test_the_answer_takes_as_long_for_a_registered_address_as_for_an_unknown_one(
+    client, settings, monkeypatch
+):
+    settings.MANAGE_LINK_RATE_LIMIT_PER_CLIENT = ""
+    settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS = ""
+    for _ in range(3):
+        factories.RegistrationFactory(email="ana@example.com")
+    queued = []
+    # A broker: tasks wait for a worker instead of running while the page answers.
+    monkeypatch.setattr(
+        Task, "apply_async", lambda task, kwargs=None, **_: queued.append((task.name, kwargs))
+    )
+
+    def answer_time(address):
+        started = time.perf_counter()
+        response = client.post(URL, {"email": address})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 302
+        return elapsed
+
+    for address in ["ana@example.com", "nobody@example.com"] * 3:  # warm up templates and connections
+        answer_time(address)
+    known, unknown = [], []
+    for _ in range(40):  # interleaved, so that a busy moment of the machine falls on both
+        known.append(answer_time("ana@example.com"))
+        unknown.append(answer_time("nobody@example.com"))
+
+    difference = abs(median_ms(known) - median_ms(unknown))
+    assert difference < max(3.0, 0.3 * median_ms(unknown)), (median_ms(known), median_ms(unknown))
+    assert {name for name, _ in queued} == {"registrations.send_manage_links"}
+    assert manage_link_rows() == []  # nothing was looked up or written while the page answered
+
+    tasks.task_send_manage_links(email="ana@example.com")
+    tasks.task_send_manage_links(email="nobody@example.com")
+    assert [row.to_email for row in manage_link_rows()] == ["ana@example.com"] * 3
+
+
+def test_an_address_receives_at_most_the_configured_link_emails_an_hour_whoever_asks(client, settings):
+    settings.LINK_EMAILS_PER_ADDRESS = "2/h"
+    factories.RegistrationFactory(email="victim@example.com")
+
+    statuses = [
+        client.post(URL, {"email": "victim@example.com"}, REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [302, 302, 302]  # the page cannot tell, so it answers as always
+    assert [row.to_email for row in manage_link_rows()] == ["victim@example.com"] * 2
