@@ -66,3 +66,5 @@ if settings.BENCH_CEILING_VIEW:
     urlpatterns.append(path("bench/ceiling/", bench_ceiling, name="bench_ceiling"))
 
 handler500 = "ewevents.errors.server_error"
+# Not Django's: allauth answers its rate limits with the URLconf's handler429.
+handler429 = "ewevents.errors.allauth_rate_limited"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events.selectors import event_for
 from events.times import zone_label
+from ewevents.errors import too_many_requests
 
 from . import door_code
 from .models import RegistrationSettings
@@ -134,8 +135,9 @@ def register(request, slug):
         invitation = selectors.invitation_for(event, _invitation_token(request))
         if invitation is None:
             return _invitation_only(request, event)
-    if request.method == "POST" and abuse.over_rate_limit(request, event):
-        return _too_many_requests(request, event)
+    wait = request.method == "POST" and abuse.over_rate_limit(request, event)
+    if wait:
+        return too_many_requests(request, retry_after=wait, context={"event": event})
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
         event=event,
@@ -174,13 +176,6 @@ def _registered(request, event, form, registration_settings, now):
 def _form_page(request, form):
     context = {"event": form.event, "form": form, "registration_settings": form.registration_settings}
     return render(request, "registrations/register.html", context)
-
-
-def _too_many_requests(request, event):
-    response = render(request, "429.html", {"event": event}, status=429)
-    _, window = abuse.parse_rate(settings.REGISTRATION_RATE_LIMIT)
-    response["Retry-After"] = str(window)
-    return response
 
 
 @require_GET
@@ -319,10 +314,9 @@ def request_manage_link(request):
     form = ManageLinkRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if abuse.over_link_request_limit(request, email):
-            response = render(request, "429.html", {"manage_link": True}, status=429)
-            response["Retry-After"] = str(abuse.parse_rate(settings.MANAGE_LINK_RATE_LIMIT_PER_ADDRESS)[1])
-            return response
+        wait = abuse.over_link_request_limit(request, email)
+        if wait:
+            return too_many_requests(request, retry_after=wait)
         # The lookup and the email are the task's: this answer takes as long for any address.
         link_requests.request_manage_links(email=email)
         request.session[LINK_SENT_SESSION_KEY] = email

@@ -35,6 +35,10 @@ class OutboxEmail(models.Model):
         # someone who took the password cannot quietly make the account theirs.
         AUTHENTICATOR_ADDED = "authenticator_added", _("Authenticator app set up")
         AUTHENTICATOR_REMOVED = "authenticator_removed", _("Authenticator app removed")
+        # To an account's owner: someone has been trying its password (registrations.accounts).
+        LOGIN_ATTEMPTS = "login_attempts", _("Failed logins to an account")
+        # allauth's own emails to an account: password reset, address confirmation (registrations.accounts).
+        ACCOUNT = "account", _("Account email")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -120,3 +120,43 @@ def may_email_link_to(email):
     reset), an address receives at most settings.LINK_EMAILS_PER_ADDRESS of them.
     """
     return not over_limit("link-email-to", email.strip().lower(), settings.LINK_EMAILS_PER_ADDRESS)
+
+
+def _login_identifiers(request, login):
+    bucket = client_bucket(request)
+    return bucket, f"{login.strip().lower()}|{bucket}"
+
+
+def login_wait(request, login):
+    """Seconds this client must wait before it may try to log in as `login`; 0 when it may now.
+
+    Failed logins are counted per client (any account) and per account and client, never
+    per account alone: a stranger's guesses slow the stranger down, not the account's
+    owner, who logs in from a connection of their own.
+    """
+    client, account_and_client = _login_identifiers(request, login)
+    return max(
+        over_limit("login-failed-client", client, settings.LOGIN_FAILURES_PER_CLIENT, count=False),
+        over_limit(
+            "login-failed-account-client",
+            account_and_client,
+            settings.LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT,
+            count=False,
+        ),
+    )
+
+
+def count_login_failure(request, login):
+    """Count a failed login as `login` from this client; True the first time in its window that the
+    account's failures from everywhere go over settings.LOGIN_FAILURES_BEFORE_ALERT (tell the owner)."""
+    client, account_and_client = _login_identifiers(request, login)
+    over_limit("login-failed-client", client, settings.LOGIN_FAILURES_PER_CLIENT)
+    over_limit(
+        "login-failed-account-client", account_and_client, settings.LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT
+    )
+    window = over_limit("login-failed-account", login.strip().lower(), settings.LOGIN_FAILURES_BEFORE_ALERT)
+    if not window:
+        return False
+    window_start = int(time.time()) // window * window
+    # add() succeeds once per key: one alert per account and window, however long the attack.
+    return abuse_store().add(_key("login-alert", login.strip().lower(), window_start), 1, timeout=window)

@@ -5,13 +5,18 @@ browser would: forms are posted, links are taken from the emails sent.
 """
 
 import re
+import statistics
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from celery.app.task import Task
 from django.core.cache import cache
 from django.urls import reverse
 
 from events.models import Organisation, Session
+from registrations import account_tasks
+from registrations.models import OutboxEmail
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -283,10 +288,25 @@ def test_logout_ends_the_session(client):
 # --- Password reset ---------------------------------------------------------
 
 
-def test_password_reset_sends_one_email_with_a_reset_link(client, mailoutbox):
+@pytest.fixture
+def ask_reset(client, django_capture_on_commit_callbacks, settings):
+    """POST the reset form as a person would, and deliver the outbox row its task writes once that commits.
+
+    The emailed link is on the configured site (SITE_URL), never on a request's Host: here, the test client's.
+    """
+    settings.SITE_URL = "http://testserver"
+
+    def ask(email, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("account_reset_password"), {"email": email}, **extra)
+
+    return ask
+
+
+def test_password_reset_sends_one_email_with_a_reset_link(client, mailoutbox, ask_reset):
     factories.UserFactory(email="ada@example.net")
 
-    response = client.post(reverse("account_reset_password"), {"email": "ada@example.net"})
+    response = ask_reset("ada@example.net")
 
     assert response.status_code == 302
     assert response.url == reverse("account_reset_password_done")
@@ -296,9 +316,11 @@ def test_password_reset_sends_one_email_with_a_reset_link(client, mailoutbox):
     assert client.get(_link_in(mailoutbox[0], RESET_LINK)).url.endswith("-set-password/")
 
 
-def test_following_reset_link_and_setting_new_password_allows_login_with_it_only(client, mailoutbox):
+def test_following_reset_link_and_setting_new_password_allows_login_with_it_only(
+    client, mailoutbox, ask_reset
+):
     user = factories.UserFactory(email="ada@example.net")
-    client.post(reverse("account_reset_password"), {"email": "ada@example.net"})
+    ask_reset("ada@example.net")
 
     # The emailed link stores the key in the session and redirects to the form.
     link = client.get(_link_in(mailoutbox[0], RESET_LINK))
@@ -316,13 +338,61 @@ def test_following_reset_link_and_setting_new_password_allows_login_with_it_only
     assert _logged_in_user_id(client) == str(user.pk)
 
 
-def test_password_reset_for_unknown_address_looks_the_same_and_sends_nothing(client, mailoutbox):
+def test_password_reset_for_unknown_address_looks_the_same_and_sends_nothing(client, mailoutbox, ask_reset):
     factories.UserFactory(email="ada@example.net")
-    known = client.post(reverse("account_reset_password"), {"email": "ada@example.net"}, follow=True)
+    known = ask_reset("ada@example.net", follow=True)
 
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.net"}, follow=True)
+    unknown = ask_reset("nobody@example.net", follow=True)
 
     assert unknown.redirect_chain == known.redirect_chain == [(reverse("account_reset_password_done"), 302)]
     assert _h1s(unknown.content.decode()) == _h1s(known.content.decode()) == ["Password Reset"]
     # Nothing is sent to an address without an account (ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS off).
     assert [mail.to for mail in mailoutbox] == [["ada@example.net"]]
+
+
+def test_password_reset_answers_as_fast_for_an_address_with_an_account_as_without(
+    client, settings, monkeypatch
+):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": ""}
+    factories.UserFactory(email="ada@example.net")
+    queued = []
+    # A broker: tasks wait for a worker instead of running while the page answers.
+    monkeypatch.setattr(
+        Task, "apply_async", lambda task, kwargs=None, **_: queued.append((task.name, kwargs))
+    )
+
+    def answer_time(address):
+        started = time.perf_counter()
+        response = client.post(reverse("account_reset_password"), {"email": address})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 302
+        return elapsed
+
+    for address in ["ada@example.net", "nobody@example.net"] * 3:  # warm up templates and connections
+        answer_time(address)
+    known, unknown = [], []
+    for _ in range(40):  # interleaved, so that a busy moment of the machine falls on both
+        known.append(answer_time("ada@example.net"))
+        unknown.append(answer_time("nobody@example.net"))
+
+    known_ms, unknown_ms = statistics.median(known) * 1000, statistics.median(unknown) * 1000
+    assert abs(known_ms - unknown_ms) < max(1.5, 0.25 * unknown_ms), (known_ms, unknown_ms)
+    assert {name for name, _ in queued} == {"registrations.send_password_reset"}
+    assert not OutboxEmail.objects.exists()  # nothing was looked up or written while the page answered
+
+
+def test_the_reset_task_writes_one_outbox_email_per_account_within_the_cap(settings):
+    settings.LINK_EMAILS_PER_ADDRESS = "1/h"
+    settings.SITE_URL = "https://events.example.org"
+    factories.UserFactory(email="ada@example.net")
+
+    for address in ["ada@example.net", "nobody@example.net", "ada@example.net"]:
+        account_tasks.task_send_password_reset(email=address, language="en")
+
+    [row] = OutboxEmail.objects.all()
+    assert (row.to_email, row.kind, row.subject) == (
+        "ada@example.net",
+        OutboxEmail.Kind.ACCOUNT,
+        "[ewevents] Password Reset Email",
+    )
+    assert "https://events.example.org/accounts/password/reset/key/" in row.body_text
