@@ -240,7 +240,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ewevents] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Electronics Watch events"
 # allauth's own limits, stated here so they are visible: per client address ("ip") and per
-# account or email address ("key"). Over a limit, a form shows an error or the site's 429 page.
+# account or email address ("key"), counted in the abuse store. Over a limit, the site's 429 page
+# with Retry-After (ewevents/errors.py).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # Failed logins are counted by the site's adapter instead (LOGIN_FAILURES_* below): allauth's
