@@ -135,9 +135,8 @@ def register(request, slug):
         invitation = selectors.invitation_for(event, _invitation_token(request))
         if invitation is None:
             return _invitation_only(request, event)
-    wait = request.method == "POST" and abuse.over_rate_limit(request, event)
-    if wait:
-        return too_many_requests(request, retry_after=wait, context={"event": event})
+    if refused := _over_rate_limit(request, event):
+        return refused
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
         event=event,
@@ -148,6 +147,12 @@ def register(request, slug):
     if form.is_valid():
         return _registered(request, event, form, registration_settings, now) or _form_page(request, form)
     return _form_page(request, form)
+
+
+def _over_rate_limit(request, event):
+    """The 429 page when this registration POST takes its client over the limit, else None."""
+    wait = request.method == "POST" and abuse.over_rate_limit(request, event)
+    return too_many_requests(request, retry_after=wait, context={"event": event}) if wait else None
 
 
 def _registered(request, event, form, registration_settings, now):
