@@ -521,6 +521,8 @@ def _every_email_of(registration):
     for kind in OutboxEmail.Kind:
         if kind == OutboxEmail.Kind.INVITATION:
             continue  # sent before any registration exists: test_invitation_email_holds_only_the_invitation
+        if kind in (OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT):
+            continue  # to an account's owner, about the account: no session or event in them
         if kind == OutboxEmail.Kind.MAILING:
             mailing = Mailing(
                 event=event,

@@ -99,6 +99,8 @@ def test_every_email_shows_hostile_content_as_text(hostile_world):
     for kind in OutboxEmail.Kind:
         if kind in (OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING):
             continue
+        if kind in (OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT):
+            continue  # to an account's owner: nothing a registrant wrote is in them
         context = {"old_times": [], "new_times": [], "attended": True, "recording_url": "https://v.example/r"}
         rendered = emails.render_email(registration=registration, kind=kind, context=context)
         assert_inert(rendered["body_html"], f"{kind} email")

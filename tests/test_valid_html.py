@@ -19,6 +19,7 @@ from django.views.defaults import server_error
 from events.models import Event
 from registrations.mailings import services as mailings
 from registrations.models import Invitation, Mailing, OutboxEmail, Registration
+from registrations.outbox import rendering
 from registrations.signup import emails
 from tests import checkers, pages
 from tests.service_fixtures import missing_service
@@ -86,7 +87,15 @@ def _email_documents():
     registration = Registration.objects.filter(event__slug=pages.CONFERENCE).order_by("pk").first()
     documents = {}
     for kind in OutboxEmail.Kind:
-        if kind in (OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING):
+        if kind in (OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING, OutboxEmail.Kind.ACCOUNT):
+            continue  # the invitation below; mailings are staff's Markdown; account emails are allauth's
+        if kind == OutboxEmail.Kind.LOGIN_ATTEMPTS:
+            context = {
+                "failures": 11,
+                "site_url": "https://events.example.org",
+                "reset_url": "https://e.example/r",
+            }
+            documents[f"email {kind}"] = rendering.render(kind, context)["body_html"]
             continue
         for language in pages.LANGUAGES:
             registration.language = language

@@ -181,13 +181,16 @@ def test_every_outbox_kind_has_a_rendering():
     from tests.registrations.test_emails import STATUS_OF_KIND
 
     # tests/registrations/test_mailings.py covers the mailing kind, tests/test_two_factor.py the
-    # authenticator notices.
+    # authenticator notices; tests/test_login_rate_limits.py and tests/events/test_accounts.py the
+    # account kinds (no registration: an account's owner).
+    account_kinds = {OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT}
     assert set(OutboxEmail.Kind) == {
         *STATUS_OF_KIND,
         OutboxEmail.Kind.INVITATION,
         OutboxEmail.Kind.MAILING,
         OutboxEmail.Kind.AUTHENTICATOR_ADDED,
         OutboxEmail.Kind.AUTHENTICATOR_REMOVED,
+        *account_kinds,
     }
 
 
