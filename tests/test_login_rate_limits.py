@@ -117,3 +117,16 @@ def test_password_reset_requests_for_one_address_are_limited_with_the_sites_429_
     assert refused["Retry-After"] == "60"
     assert "Too many attempts" in refused.content.decode()
     assert '<main id="main"' in refused.content.decode()
+
+
+def test_allauths_own_limits_survive_a_flood_that_fills_the_page_cache(client, member):
+    url = reverse("account_reset_password")
+    for _ in range(5):
+        client.post(url, {"email": "member@example.org"})
+    for n in range(400):
+        cache.set(f"flood:{n}", "x")
+
+    refused = client.post(url, {"email": "member@example.org"})
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"

@@ -1,6 +1,7 @@
 """Signing up: registering, managing one's registration, places and the waiting list, the guest list.
 
-Owns the registration form, its defences (abuse), the writes (services), places (capacity),
-reads (selectors), the registrant's emails and calendar feed.
+Owns the registration form, its defences and every limit's counters (abuse), the writes
+(services), places (capacity), reads (selectors), the registrant's emails and calendar feed,
+and "your link" requests answered without telling who is registered (link_requests).
 May import the outbox, registrations.models and events; never mailings, eventday, privacy, admin or views.
 """
