@@ -54,5 +54,4 @@ def allauth_rate_limited(request):
     rates = settings.ACCOUNT_RATE_LIMITS
     actions = [_ALLAUTH_ACTIONS[url_name]] if url_name in _ALLAUTH_ACTIONS else list(rates)
     windows = [rate.duration for action in actions for rate in ratelimit.parse_rates(rates.get(action))]
-    context = {"login": url_name == "account_login"}
-    return too_many_requests(request, retry_after=max(windows, default=60), context=context)
+    return too_many_requests(request, retry_after=max(windows, default=60))

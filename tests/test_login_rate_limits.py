@@ -130,3 +130,17 @@ def test_allauths_own_limits_survive_a_flood_that_fills_the_page_cache(client, m
 
     assert refused.status_code == 429
     assert refused["Retry-After"] == "60"
+
+
+def test_allauths_login_limit_answers_the_sites_429_with_retry_after(client, member, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    statuses = [log_in(client, PASSWORD).status_code for _ in range(2)]
+    client.logout()
+
+    refused = log_in(client, PASSWORD)
+
+    assert statuses == [302, 302]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "too many requests from your connection" in refused.content.decode()
+    assert "Too many attempts" in refused.content.decode()

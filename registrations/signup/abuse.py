@@ -76,7 +76,9 @@ def over_limit(scope, identifier, rate, *, count=True):
 
     Windows are fixed (they start at multiples of their length). With `count=False` nothing
     is counted: the answer is whether one more attempt would go over. The counters
-    live in the abuse store (ewevents.cache.abuse_store), which pages cannot evict. An outage
+    live in the abuse store (ewevents.cache.abuse_store), which pages cannot evict (on its
+    database table an increment is a read and a write, so two at the same instant may count
+    as one: a flood is still held to about its limit). An outage
     of that store lets the attempt through (ewevents.cache counts it as a first attempt):
     these limits slow floods down, they must never stop a real person registering.
     """
