@@ -19,6 +19,8 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "cache": settings.CACHES["default"]["BACKEND"],
+    "abuse_cache": [settings.CACHES["abuse"]["BACKEND"], settings.CACHES["abuse"]["LOCATION"]],
+    "proxy_hops": [settings.TRUSTED_PROXY_HOPS, settings.ALLAUTH_TRUSTED_PROXY_COUNT],
     "broker": celery_app.conf.broker_url,
     "eager": celery_app.conf.task_always_eager,
     "email_backend": settings.EMAIL_BACKEND,
@@ -144,3 +146,28 @@ def test_stylesheets_and_scripts_come_from_the_site_itself(client, db):
     assert all(asset.startswith("/static/") for asset in assets)
     assert finders.find("vendor/bootstrap/bootstrap.min.css") is not None
     assert finders.find("vendor/bootstrap/bootstrap.bundle.min.js") is not None
+
+
+def test_limits_count_in_a_store_of_their_own_shared_by_all_workers():
+    embedded, _ = _settings_in_fresh_process({})
+    production, _ = _settings_in_fresh_process(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "a-real-secret-for-this-test-only-0123456789abcdef",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "ABUSE_REDIS_URL": "redis://counters.internal:6379/0",
+            "TRUSTED_PROXY_HOPS": "2",
+        }
+    )
+
+    # A table every worker shares, not the in-process cache pages fill.
+    assert embedded["abuse_cache"] == [
+        "django.core.cache.backends.db.DatabaseCache",
+        "registrations_abusecounter",
+    ]
+    assert embedded["proxy_hops"] == [0, 0]
+    assert production["abuse_cache"] == [
+        "ewevents.cache.ForgivingRedisCache",
+        "redis://counters.internal:6379/0",
+    ]
+    assert production["proxy_hops"] == [2, 2]
