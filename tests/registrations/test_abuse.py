@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from celery.app.task import Task
 from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
@@ -287,3 +288,20 @@ def test_registering_again_from_many_addresses_mails_the_address_only_up_to_the_
     links = OutboxEmail.objects.filter(kind=OutboxEmail.Kind.MANAGE_LINK, to_email="victim@example.com")
     assert links.count() == 3
     assert Registration.objects.filter(email="victim@example.com").count() == 1
+
+
+def test_registering_again_leaves_the_lookup_and_the_email_to_a_worker(client, event, settings, monkeypatch):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+    victim = services.register(event=event, data={"name": "Victim", "email": "victim@example.com"})
+    OutboxEmail.objects.all().delete()
+    queued = []
+    # A broker: tasks wait for a worker instead of running while the page answers.
+    monkeypatch.setattr(
+        Task, "apply_async", lambda task, kwargs=None, **_: queued.append((task.name, kwargs))
+    )
+
+    response = post(client, event, form_data("victim@example.com"))
+
+    assert response.status_code == 302
+    assert queued == [("registrations.send_manage_link", {"registration_id": victim.pk})]
+    assert not OutboxEmail.objects.exists()  # no email rendered or written while the page answered
