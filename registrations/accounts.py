@@ -11,7 +11,7 @@
 """
 
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
@@ -58,7 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key):
         # The link points at the configured site, whatever Host the request came with.
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
-        return settings.SITE_URL + path.replace("UID-KEY", key)
+        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
 
     def send_password_reset_mail(self, user, email, context):
         """Write the password reset email to the outbox (allauth would send it there and then)."""
