@@ -134,11 +134,12 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "abuse": {
             # Django's database cache in the table of registrations.AbuseCounter (made by migrate).
-            # Expired counts are culled first; past MAX_ENTRIES live ones would be, so it is large.
+            # Past MAX_ENTRIES rows it deletes the expired counts, and only then live ones: large
+            # enough that no flood gets there, small enough that counting the rows stays cheap.
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "registrations_abusecounter",
             "TIMEOUT": _ABUSE_TIMEOUT,
-            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
 
