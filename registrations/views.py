@@ -6,6 +6,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -225,10 +226,10 @@ def personal_feed(request, token):
     return HttpResponse(content, content_type="text/calendar; charset=utf-8")
 
 
-def _form_user(registration, request):
-    # The token stands for the registrant: the sessions offered are those the
-    # account they registered with may see; a guest's registration gets the viewer's.
-    return registration.user if registration.user_id else request.user
+def _form_owner(registration):
+    # The token stands for the registrant, whoever opened the link: the sessions offered and
+    # accepted are those their account may see, or an anonymous guest's.
+    return registration.user if registration.user_id else AnonymousUser()
 
 
 @_private
@@ -243,7 +244,7 @@ def manage(request, token):
             request.POST if request.method == "POST" else None,
             instance=copy.copy(registration),
             event=registration.event,
-            user=_form_user(registration, request),
+            user=_form_owner(registration),
         )
         if form.is_valid() and _changed(request, registration, form):
             return redirect("registrations:manage", token=token)

@@ -32,7 +32,7 @@ from ewevents.celery import enqueue
 from registrations.models import Mailing, OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering, routing
 from registrations.outbox import services as outbox
-from registrations.signup.emails import manage_url
+from registrations.signup.emails import language_of, manage_url
 
 SEND_MAILING_TASK = "registrations.send_mailing"
 PLACEHOLDERS = ("name", "manage_link", "practical_information", "event")
@@ -262,7 +262,7 @@ class PreparedMailing:
 
     def render(self, registration):
         """Return subject, body_text, body_html and ics (always "") for `registration`."""
-        language = registration.language or settings.LANGUAGE_CODE
+        language = language_of(registration)
         wrapped, event_title = self._wrapped(language)
         subject, body_text, body_html = wrapped["subject"], wrapped["body_text"], wrapped["body_html"]
         values = {
@@ -357,7 +357,7 @@ def send_test_mailing(*, mailing, user, registration=None):
     return outbox.queue_email(
         to=user.email,
         kind=OutboxEmail.Kind.MAILING,
-        language=registration.language or settings.LANGUAGE_CODE,
+        language=language_of(registration),
         content=rendered,
         mailing=mailing,
     )
@@ -476,7 +476,7 @@ def deliver_mailing(*, mailing_id, now=None):
             registration=registration,
             to_email=registration.email,
             kind=OutboxEmail.Kind.MAILING,
-            language=registration.language or settings.LANGUAGE_CODE,
+            language=language_of(registration),
             dedupe_key=f"mailing:{mailing.pk}:{registration.pk}",
             **prepared.render(registration),
         )

@@ -51,6 +51,12 @@ def absolute_url(path):
     return settings.SITE_URL + path
 
 
+def language_of(registration):
+    """The registrant's language if the site has it, else the site's: rows stored before issue 16 may not."""
+    language = registration.language
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _viewer(registration):
     """Whom the email is for, for visibility: the registrant's account, or an anonymous visitor."""
     return registration.user if registration.user_id else AnonymousUser()
@@ -109,7 +115,7 @@ def _offer_deadline(registration, moment):
 
 def times_for(*, registration, start, end):
     """`start`–`end` as the registrant's emails state times: in the event's zone and their own."""
-    with translation.override(registration.language or settings.LANGUAGE_CODE):
+    with translation.override(language_of(registration)):
         return [_when(zoned) for zoned in zoned_ranges(start, end, _zones(registration))]
 
 
@@ -151,7 +157,7 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
     event = registration.event
     viewer = _viewer(registration)
     join_url = registration.join_url if kind in JOIN_LINK_KINDS else ""
-    with translation.override(registration.language or settings.LANGUAGE_CODE):
+    with translation.override(language_of(registration)):
         zones = _zones(registration)
         chosen = _sessions_in_full(registration, viewer, sessions)
         for session in chosen:
@@ -226,7 +232,7 @@ def _calendar_cancellation(registration, held_before):
         return ""
     registration.calendar_sequence += 1
     registration.save(update_fields=["calendar_sequence"])
-    with translation.override(registration.language or settings.LANGUAGE_CODE):
+    with translation.override(language_of(registration)):
         return cancel_calendar(
             registration.event,
             withdrawn,
@@ -281,7 +287,7 @@ def queue_registration_email(
     return outbox.queue_email(
         to=registration.email,
         kind=kind,
-        language=registration.language,
+        language=language_of(registration),
         content={**content, "cancel_ics": cancel_ics},
         dedupe_key=dedupe_key,
         registration=registration,

@@ -17,6 +17,7 @@ from events.models import LANGUAGE_NAMES, known_time_zones
 from registrations.models import OPTIONAL_FIELDS, FieldState, Registration
 
 from . import abuse, capacity, selectors
+from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
 
 NO_INTERPRETATION = "none"
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
@@ -47,6 +48,11 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         self.event = event
         super().__init__(*args, **kwargs)
 
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            check_ids(value, self.error_messages["invalid_pk_value"])
+        return super().clean(value)
+
     def label_from_instance(self, session):
         tz = self.event.tz
         start, end = session.start.astimezone(tz), session.end.astimezone(tz)
@@ -70,7 +76,7 @@ class RegistrationForm(forms.ModelForm):
         choices=time_zone_choices,
         help_text=_("Times in your emails are also shown in this zone."),
     )
-    invitation_code = forms.CharField(label=_("Invitation code"), max_length=100)
+    invitation_code = SingleLineField(label=_("Invitation code"), max_length=100)
     # Carries the personal invitation's token from the link's ?invitation= through the POST.
     invitation_token = forms.CharField(widget=forms.HiddenInput, required=False)
     # Against bots, on the registration form only: a field people never see and must leave
@@ -108,6 +114,16 @@ class RegistrationForm(forms.ModelForm):
             "email": _("We send your confirmation and your private link to change or cancel here."),
             "dietary_needs": _("Allergies or diets we should know about for meals."),
             "accessibility_needs": _("Anything that helps you take part: access, seating, captions."),
+        }
+        # Answers reach plain-text emails: no line breaks where one line is asked (form_fields).
+        field_classes = {
+            "name": SingleLineField,
+            "organisation": SingleLineField,
+            "role": SingleLineField,
+            "country": SingleLineField,
+            "dietary_needs": MultiLineField,
+            "accessibility_needs": MultiLineField,
+            "language": SiteLanguageField,
         }
         widgets = {
             "language": forms.HiddenInput,

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from registrations.models import OutboxEmail, Registration
-from registrations.signup.emails import render_email
+from registrations.signup.emails import queue_registration_email, render_email
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +119,18 @@ def test_each_kind_renders_in_spanish_selection_with_the_manage_link(kind):
     assert manage_link(registration) in email["body_text"]
     assert manage_link(registration) in email["body_html"]
     assert '<html lang="es">' in email["body_html"]
+
+
+@pytest.mark.parametrize("stored", ["xx", "../../"])
+def test_a_language_the_site_does_not_have_gets_the_email_in_the_sites_language(stored):
+    # Stored as posted before issue 16; the form now keeps only the site's languages.
+    registration = factories.RegistrationFactory(status=Registration.Status.CONFIRMED, language=stored)
+
+    row = queue_registration_email(registration=registration, kind=OutboxEmail.Kind.REGISTERED)
+
+    assert row.language == "en"
+    assert '<html lang="en">' in row.body_html
+    assert "Your place is confirmed." in row.body_text
 
 
 def test_times_are_in_the_event_zone_and_the_registrants_zone():

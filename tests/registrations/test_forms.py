@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from registrations.models import Registration, RegistrationSettings
 from registrations.signup.forms import RegistrationForm
@@ -189,3 +190,67 @@ def test_webinar_form_asks_fewer_questions_than_a_conference():
 
     assert conference_fields - webinar_fields == {"sessions", "dietary_needs", "participant_list_consent"}
     assert webinar_fields < conference_fields
+
+
+# Hostile input (issue 16)
+
+
+@pytest.mark.parametrize("posted", ["9223372036854775808", "-9223372036854775809", "1" * 40, "0", "-1"])
+def test_session_ids_out_of_range_are_a_field_error(posted):
+    event = factories.EventFactory()
+    factories.SessionFactory(event=event)
+
+    form = guest_form(event, form_data(sessions=[posted]))
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["sessions"]
+    assert f"“{posted}” is not a valid value." in form.errors["sessions"][0]
+
+
+@pytest.mark.parametrize(
+    ("posted", "stored"),
+    [
+        ("Ana Guest\r\nSubject: your account is closed", "Ana Guest Subject: your account is closed"),
+        ("Ana Guest\nBcc: someone@example.org", "Ana Guest Bcc: someone@example.org"),
+        ("Ana\x0b\x0c\x1c\x85Guest", "Ana Guest"),
+        ("Ana\u2028\u2029Guest", "Ana Guest"),
+        ("Ana\x07\x1b[31mGuest\r\n", "Ana [31mGuest"),
+    ],
+)
+def test_line_breaks_and_control_characters_never_reach_single_line_answers(posted, stored):
+    event = factories.EventFactory()
+    single_line = ("name", "organisation", "role", "country")
+
+    form = guest_form(event, form_data(**dict.fromkeys(single_line, posted)))
+
+    assert form.is_valid(), form.errors
+    assert [form.cleaned_data[name] for name in single_line] == [stored] * len(single_line)
+
+
+def test_multi_line_answers_keep_their_line_breaks_but_lose_other_control_characters():
+    event = factories.EventFactory()
+
+    form = guest_form(event, form_data(dietary_needs="No nuts\r\nNo fish\x07\x1b"))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["dietary_needs"] == "No nuts\nNo fish"
+
+
+@pytest.mark.parametrize("posted", ["xx", "../../", "en-us" * 3])
+def test_hidden_language_field_is_limited_to_the_site_languages(posted):
+    event = factories.EventFactory()
+
+    with translation.override("es"):
+        form = guest_form(event, form_data(language=posted))
+        assert form.is_valid(), form.errors
+
+    assert form.cleaned_data["language"] == "es"
+
+
+def test_hidden_language_field_keeps_a_site_language():
+    event = factories.EventFactory()
+
+    form = guest_form(event, form_data(language="es"))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["language"] == "es"

@@ -407,3 +407,36 @@ def test_event_page_tells_a_registered_user_to_manage(client):
     assert manage_url(registration) in content
     # No "Register" button; the page's event data (JSON-LD) still names the form.
     assert f'href="{register_url(event)}"' not in content
+
+
+def test_an_affiliate_opening_a_guests_manage_link_is_offered_only_what_the_guest_may_see(
+    client, conference_with_mixed_sessions
+):
+    c = conference_with_mixed_sessions
+    guest_registration = registered("guest@example.com", event=c.event, sessions=[c.public])
+    client.force_login(factories.MembershipFactory().user)
+
+    page = client.get(manage_url(guest_registration)).content.decode()
+    response = client.post(manage_url(guest_registration), form_data(sessions=[c.public.pk, c.teaser.pk]))
+
+    assert "Open panel" in page
+    assert "Restricted conversation" not in page
+    assert list(response.context["form"].errors) == ["sessions"]
+    assert list(guest_registration.sessions.all()) == [c.public]
+    client.logout()
+    assert "Restricted conversation" not in client.get(manage_url(guest_registration)).content.decode()
+
+
+def test_an_affiliates_manage_link_offers_the_affiliates_sessions_to_whoever_opens_it(
+    client, conference_with_mixed_sessions
+):
+    c = conference_with_mixed_sessions
+    affiliate = factories.MembershipFactory().user
+    data = {"name": "Affiliate", "email": affiliate.email, "sessions": [c.public]}
+    registration = services.register(event=c.event, data=data, user=affiliate)
+
+    page = client.get(manage_url(registration)).content.decode()
+    client.post(manage_url(registration), form_data(sessions=[c.public.pk, c.teaser.pk]))
+
+    assert "Restricted conversation" in page
+    assert list(registration.sessions.order_by("start")) == [c.public, c.teaser]
