@@ -1,5 +1,6 @@
 """/sitemap.xml: the pages anyone may open, as an anonymous visitor sees them.
 
+Addresses start with settings.SITE_URL (ewevents.site), never with the Host a request claimed.
 Everything goes through the one visibility rule (events.access via the querysets), so a
 draft event or a hidden session never appears; a restricted session appears as the
 public teaser page it has.
@@ -9,12 +10,24 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from ewevents.site import current_site
+
 from .models import Event, Session, WebinarSeries
 
 ANONYMOUS = AnonymousUser()
 
 
-class PagesSitemap(Sitemap):
+class OnSiteSitemap(Sitemap):
+    """A sitemap on the site's own address, whatever the request's Host and X-Forwarded-Proto."""
+
+    def get_protocol(self, protocol=None):
+        return current_site().protocol
+
+    def get_domain(self, site=None):
+        return current_site().domain
+
+
+class PagesSitemap(OnSiteSitemap):
     """Pages without an object, by URL name: the events app's, and those the project adds."""
 
     changefreq = "daily"
@@ -29,21 +42,21 @@ class PagesSitemap(Sitemap):
         return reverse(item)
 
 
-class EventSitemap(Sitemap):
+class EventSitemap(OnSiteSitemap):
     changefreq = "daily"
 
     def items(self):
         return Event.objects.visible_to(ANONYMOUS).order_by("-start", "pk")
 
 
-class SessionSitemap(Sitemap):
+class SessionSitemap(OnSiteSitemap):
     changefreq = "weekly"
 
     def items(self):
         return Session.objects.visible_to(ANONYMOUS).select_related("event").order_by("start", "pk")
 
 
-class SeriesSitemap(Sitemap):
+class SeriesSitemap(OnSiteSitemap):
     changefreq = "weekly"
 
     def items(self):

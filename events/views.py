@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from ewevents.site import absolute_url
+
 from . import page_cache, selectors
 from .additions import additions_for
 from .calendar import event_calendar, series_calendar, session_calendar
@@ -224,7 +226,7 @@ def series_feed(request, slug):
     if series is None:
         raise Http404
     webinars = selectors.series_feed_webinars(series, _feed_reader())
-    return _feed_response(series_calendar(series, webinars, build_url=request.build_absolute_uri))
+    return _feed_response(series_calendar(series, webinars, build_url=absolute_url))
 
 
 @require_GET
@@ -233,7 +235,7 @@ def event_feed(request, slug):
     reader = _feed_reader()
     event = _event_or_404(slug, reader)
     sessions = selectors.programme_for(event, reader)
-    return _feed_response(event_calendar(event, sessions, build_url=request.build_absolute_uri, feed=True))
+    return _feed_response(event_calendar(event, sessions, build_url=absolute_url, feed=True))
 
 
 @require_GET
@@ -243,7 +245,7 @@ def event_ics(request, slug):
 
     def calendar():
         sessions = selectors.programme_for(event, request.user)
-        return event_calendar(event, sessions, build_url=request.build_absolute_uri)
+        return event_calendar(event, sessions, build_url=absolute_url)
 
     content = page_cache.cached_part(request, f"ics:{slug}", [event_scope(slug)], calendar)
     return _ics_response(content, event.slug)
@@ -255,7 +257,7 @@ def session_ics(request, slug, pk):
     event, session = _session_or_404(slug, pk, request.user)
 
     def calendar():
-        return session_calendar(session, build_url=request.build_absolute_uri)
+        return session_calendar(session, build_url=absolute_url)
 
     content = page_cache.cached_part(request, f"session-ics:{pk}", [event_scope(slug)], calendar)
     return _ics_response(content, f"{event.slug}-{slugify(session.title)[:50]}")

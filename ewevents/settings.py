@@ -223,7 +223,8 @@ AUTHENTICATION_BACKENDS = [
     "ewevents.auth_backends.CachedModelBackend",
     "ewevents.auth_backends.CachedAuthenticationBackend",
 ]
-# Client addresses as the site's limits count them; failed logins; account emails through the outbox.
+# Client addresses as the site's limits count them; failed logins; account emails through the outbox,
+# their links and site name from SITE_URL, never from the request (ewevents/site.py).
 ACCOUNT_ADAPTER = "registrations.accounts.AccountAdapter"
 # A password reset only queues a task, so it answers as fast for any address (registrations/accounts.py).
 ACCOUNT_FORMS = {"reset_password": "registrations.accounts.ResetPasswordForm"}

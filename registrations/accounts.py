@@ -10,9 +10,6 @@
   per-address cap of "your link" emails (signup.abuse.may_email_link_to).
 """
 
-from types import SimpleNamespace
-from urllib.parse import quote, urlsplit
-
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import default_token_generator
@@ -26,6 +23,7 @@ from django.utils import translation
 from ewevents.celery import enqueue
 from ewevents.client_address import client_ip
 from ewevents.errors import too_many_requests
+from ewevents.site import SiteUrlEmailsMixin, absolute_url, current_site
 
 from .models import OutboxEmail
 from .outbox import rendering
@@ -33,13 +31,9 @@ from .outbox import services as outbox
 from .signup import abuse
 
 
-def site():
-    """The site as allauth's email templates name it: from SITE_URL, never from a request's Host."""
-    domain = urlsplit(settings.SITE_URL).netloc
-    return SimpleNamespace(name=domain, domain=domain)
+class AccountAdapter(SiteUrlEmailsMixin, DefaultAccountAdapter):
+    """The site's allauth adapter (settings.ACCOUNT_ADAPTER); links and site name from SITE_URL."""
 
-
-class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
         # allauth's own limits count the client the way ours do (allauth keeps an IPv6 /64 too).
         return client_ip(request)
@@ -55,14 +49,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if abuse.count_login_failure(request, login):
             queue_login_attempts_alert(login=login)
 
-    def get_reset_password_from_key_url(self, key):
-        # The link points at the configured site, whatever Host the request came with.
-        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
-        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
-
     def send_password_reset_mail(self, user, email, context):
         """Write the password reset email to the outbox (allauth would send it there and then)."""
-        context = {"email": email, "current_site": site(), **context}
+        context = {"email": email, "current_site": current_site(), **context}
         message = self.render_mail("account/email/password_reset_key", email, context)
         html = next((body for body, mimetype in message.alternatives if mimetype == "text/html"), "")
         outbox.queue_email(
@@ -116,7 +105,7 @@ def queue_login_attempts_alert(*, login):
     context = {
         "failures": failures + 1,
         "site_url": settings.SITE_URL,
-        "reset_url": settings.SITE_URL + reverse("account_reset_password"),
+        "reset_url": absolute_url(reverse("account_reset_password")),
     }
     for user in filter_users_by_email(login, is_active=True):
         outbox.queue_email(

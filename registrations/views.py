@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.selectors import event_for
 from events.times import zone_label
 from ewevents.errors import too_many_requests
+from ewevents.site import absolute_url
 
 from . import door_code
 from .models import RegistrationSettings
@@ -222,7 +223,7 @@ def personal_feed(request, token):
     user = feeds.feed_owner(token)
     if user is None:
         raise Http404
-    content = feeds.personal_calendar(user, build_url=request.build_absolute_uri)
+    content = feeds.personal_calendar(user, build_url=absolute_url)
     return HttpResponse(content, content_type="text/calendar; charset=utf-8")
 
 

@@ -1,22 +1,20 @@
 """Tags for a page's <head>: absolute URLs for canonical and Open Graph links, and JSON-LD."""
 
 from django import template
-from django.conf import settings
 from django.templatetags.static import static
-from django.utils.encoding import iri_to_uri
 
 from events.structured_data import event_data, json_ld_script
+from ewevents.site import absolute_url
 
 register = template.Library()
 
 OG_LOCALES = {"en": "en_GB", "es": "es_ES"}
 
 
-def absolute_url(path):
+@register.simple_tag
+def site_url(path):
     """`path` on the site's own address (SITE_URL), never on whatever Host a request claimed."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return settings.SITE_URL + iri_to_uri(path)
+    return absolute_url(path)
 
 
 @register.simple_tag(takes_context=True)

@@ -11,6 +11,7 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from celery.app.task import Task
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -49,7 +50,7 @@ def _unstyled_inputs(html):
 
 def _link_in(message, path_pattern):
     """The path of the one link in `message` matching `path_pattern`."""
-    urls = re.findall(rf"http://testserver({path_pattern})", message.body)
+    urls = re.findall(rf"{re.escape(settings.SITE_URL)}({path_pattern})", message.body)
     assert len(urls) == 1, message.body
     return urls[0]
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -58,7 +59,7 @@ def test_calendar_entries_are_valid_and_stable(client, conference_with_mixed_ses
     assert entry.decoded("DTSTART") == dt.datetime(2030, 11, 6, 8, 0, tzinfo=dt.UTC)
     assert entry.decoded("DTEND") == dt.datetime(2030, 11, 6, 9, 30, tzinfo=dt.UTC)
     assert [tz["TZID"] for tz in first.walk("VTIMEZONE")] == ["Europe/Brussels"]
-    assert str(entry["URL"]) == f"http://testserver{c.public.get_absolute_url()}"
+    assert str(entry["URL"]) == f"{settings.SITE_URL}{c.public.get_absolute_url()}"
     assert "Herman Tierlinck Building" in str(entry["LOCATION"])
 
 

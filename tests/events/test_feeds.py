@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -71,7 +72,7 @@ def test_series_feed_holds_one_entry_per_published_webinar(client, series):
     assert second["DTSTART"].params["TZID"] == "America/Mexico_City"
     assert second.decoded("DTEND") == dt.datetime(2030, 7, 1, 17, 0, tzinfo=dt.UTC)
     assert (str(first["DESCRIPTION"]), str(first["LOCATION"])) == ("Public summary.", "Online")
-    assert str(first["URL"]) == f"http://testserver{london.get_absolute_url()}"
+    assert str(first["URL"]) == f"{settings.SITE_URL}{london.get_absolute_url()}"
     assert first["SEQUENCE"] == 0
 
 

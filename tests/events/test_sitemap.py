@@ -1,6 +1,7 @@
 """/sitemap.xml and /robots.txt: the public pages, as the visibility rule shows them to anyone."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from events.models import Event, Session
@@ -29,10 +30,10 @@ def test_the_sitemap_lists_public_pages_and_nothing_restricted(client, django_as
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     for page in (event, public, teaser, webinar, webinar.series):
-        assert f"http://testserver{page.get_absolute_url()}</loc>" in xml
+        assert f"{settings.SITE_URL}{page.get_absolute_url()}</loc>" in xml
     for page in (hidden, draft, draft_session):
         assert page.get_absolute_url() not in xml
-    assert "http://testserver/</loc>" in xml
+    assert f"{settings.SITE_URL}/</loc>" in xml
 
 
 def test_robots_txt_points_at_the_sitemap_and_keeps_private_pages_out(client):
@@ -40,6 +41,6 @@ def test_robots_txt_points_at_the_sitemap_and_keeps_private_pages_out(client):
 
     text = response.content.decode()
     assert response["Content-Type"].startswith("text/plain")
-    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in text
     assert "Disallow: /registrations/" in text
     assert "Disallow: /admin/" in text
