@@ -507,14 +507,15 @@ def start_celery_worker(
 
 @dataclass
 class WebServer:
-    """The site served by gunicorn in a subprocess, with its log in a temporary folder."""
+    """The site served by gunicorn (or runserver) in a subprocess, with its log in a temporary folder."""
 
     url: str
     folder: Path
     process: subprocess.Popen
+    log_name: str = "gunicorn.log"
 
     def log(self) -> str:
-        return (self.folder / "gunicorn.log").read_text(errors="replace")
+        return (self.folder / self.log_name).read_text(errors="replace")
 
     def stop(self) -> None:
         try:
@@ -553,6 +554,22 @@ def start_gunicorn(
     server = WebServer(f"http://127.0.0.1:{port}", folder, process)
     try:
         _wait_until(lambda: _answers_http(server.url + "/healthz/"), process, "gunicorn", log_file)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_runserver(env: dict[str, str], cwd: Path) -> WebServer:
+    """Serve the site with `manage.py runserver` (threaded, as `make run` does) on a free loopback port."""
+    folder = Path(tempfile.mkdtemp(prefix="test-runserver-"))
+    log_file = folder / "runserver.log"
+    port = free_port()
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    process = _spawn(command, cwd=cwd, env=env, folder=folder, log_file=log_file)
+    server = WebServer(f"http://127.0.0.1:{port}", folder, process, log_name=log_file.name)
+    try:
+        _wait_until(lambda: _answers_http(server.url + "/healthz/"), process, "runserver", log_file)
     except BaseException:
         server.stop()
         raise

@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"],
     "abuse_cache": [settings.CACHES["abuse"]["BACKEND"], settings.CACHES["abuse"]["LOCATION"]],
     "proxy_hops": [settings.TRUSTED_PROXY_HOPS, settings.ALLAUTH_TRUSTED_PROXY_COUNT],
@@ -58,6 +59,10 @@ def test_embedded_defaults_need_no_services():
 
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["db_name"] == str(Path(settings.BASE_DIR) / "db.sqlite3")
+    # Holds a crowd (tests/test_embedded_database_crowd.py): WAL, a busy timeout, IMMEDIATE transactions.
+    assert values["db_options"]["transaction_mode"] == "IMMEDIATE"
+    assert values["db_options"]["timeout"] == 30
+    assert "PRAGMA journal_mode=WAL" in values["db_options"]["init_command"]
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["eager"] is True
     assert values["email_backend"] == "django.core.mail.backends.filebased.EmailBackend"
@@ -88,6 +93,7 @@ def test_environment_configures_production_services():
 
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "ewevents"
+    assert values["db_options"] == {}
     assert values["cache"] == "ewevents.cache.ForgivingRedisCache"
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["eager"] is False
