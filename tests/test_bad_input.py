@@ -6,16 +6,20 @@ strings, unicode, control characters, HTML and script, SQL fragments, template s
 wrong types, missing fields, tampered hidden fields and tokens, and other events' ids.
 """
 
+import itertools
 import re
+import unicodedata
 from urllib.parse import quote, urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registrations.models import Registration
+from registrations.signup import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +43,12 @@ HOSTILE = [
     "-1",
     "0",
     "99999999999999999999999",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "Ana\r\nSubject: your account is closed",
+    "Ana\u2028Bcc: x@example.org\x85",
+    "../../",
+    "xx",
     "1e309",
     "true",
     "[]",
@@ -82,6 +92,17 @@ def assert_escaped(content, data):
         for item in value if isinstance(value, list) else [value]:
             if "<" in item and len(item) > 3:
                 assert item not in content, f"unescaped: {item[:80]!r}"
+
+
+SINGLE_LINE = ("name", "organisation", "role", "country")
+
+
+def assert_stored_cleanly(registration):
+    """No line break or control character in a one-line answer; the language one of the site's."""
+    for name in SINGLE_LINE:
+        value = getattr(registration, name)
+        assert not {unicodedata.category(c) for c in value} & {"Cc", "Zl", "Zp"}, f"{name}: {value!r}"
+    assert registration.language in dict(django_settings.LANGUAGES)
 
 
 def shows_an_error(content):
@@ -150,10 +171,40 @@ def test_registration_form(client, open_event, other_session):
         if response.status_code == 302:
             for registration in created:
                 registration.full_clean()  # what was stored is valid
+                assert_stored_cleanly(registration)
                 assert other_session not in registration.sessions.all()
         else:
             assert not created.exists()
             assert shows_an_error(content)
+
+    check()
+
+
+# Text with line breaks and control characters among other characters, as someone writing fake
+# lines into the plain-text emails would send it.
+BREAKS = st.sampled_from("\r\n\x0b\x0c\x1c\x1e\x85\u2028\u2029\x07\x1b\t")
+LINES = st.text(alphabet=st.one_of(BREAKS, st.characters(blacklist_categories=("Cs",))), max_size=80).map(
+    lambda text: "A" + text.replace("\x00", "")  # a letter survives: the answer is never empty
+)
+
+
+def test_registration_answers_are_stored_on_one_line_in_a_site_language(client, open_event):
+    url = reverse("registrations:register", kwargs={"slug": open_event.slug})
+    emails = (f"guest{n}@example.com" for n in itertools.count())
+
+    @EXAMPLES
+    # No NUL: a request with one is refused whole, a 400 page (ewevents/middleware.py).
+    @given(
+        answers=st.fixed_dictionaries({name: LINES for name in SINGLE_LINE}),
+        language=VALUE.filter(lambda value: "\x00" not in value),
+    )
+    def check(answers, language):
+        data = {"email": next(emails), "time_zone": "UTC", "privacy_consent": "on", "language": language}
+        response = client.post(url, {**data, **answers})
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        registration = Registration.objects.get(email=data["email"])
+        assert_stored_cleanly(registration)
 
     check()
 
@@ -175,6 +226,7 @@ def test_manage_form(client, registration, other_session):
         assert other_session not in after.sessions.all()
         if response.status_code == 302:
             after.full_clean()
+            assert_stored_cleanly(after)
         else:
             assert Registration.objects.values().get(pk=registration.pk) == before
             assert shows_an_error(content)
@@ -189,6 +241,32 @@ def test_tampered_manage_tokens_are_a_404(client, token):
         url = reverse(name, kwargs={"token": "TOKEN"}).replace("TOKEN", quote(token, safe=""))
         assert client.get(url).status_code in (400, 404)
         assert client.post(url, {}).status_code in (400, 404)
+
+
+@pytest.mark.parametrize("url_name", ["registrations:cancel", "registrations:delete_data"])
+def test_cancel_and_delete_forms(client, open_event, url_name):
+    posted = ["confirm", "sessions", "email", "name", "language", "csrfmiddlewaretoken"]
+    emails = (f"guest{n}@example.com" for n in itertools.count())
+
+    @EXAMPLES
+    @given(data=fields(**dict.fromkeys(posted, VALUE)))
+    def check(data):
+        email = next(emails)
+        registration = services.register(event=open_event, data={"name": "Ana Guest", "email": email})
+        url = reverse(url_name, kwargs={"token": registration.manage_token})
+
+        response = client.post(url, data)
+
+        assert response.status_code in (200, 400)
+        assert_escaped(response.content.decode(), data)
+        stored = Registration.objects.get(pk=registration.pk)
+        if response.status_code == 200:  # done as asked; what else was posted is ignored
+            assert stored.status == "cancelled"
+            assert (stored.email == email) == (url_name == "registrations:cancel")  # else anonymised
+        else:
+            assert (stored.status, stored.email) == ("confirmed", email)
+
+    check()
 
 
 def test_manage_link_request_form(client, registration):
