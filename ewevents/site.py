@@ -65,4 +65,3 @@ def _on_site(value, origin):
     if origin and isinstance(value, str) and value.startswith(origin):
         return absolute_url("/" + value[len(origin) :])
     return value
-

@@ -14,8 +14,10 @@ class RegistrationsConfig(AppConfig):
 
         from ewevents.cache import keep_allauth_counters_in_abuse_store
 
-        from . import account_notices
-        from . import account_tasks  # noqa: F401
+        from . import (
+            account_notices,
+            account_tasks,  # noqa: F401
+        )
         from .mailings import tasks as mailing_tasks  # noqa: F401
         from .models import Registration
         from .outbox import tasks as outbox_tasks  # noqa: F401

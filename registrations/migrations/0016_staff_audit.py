@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         ('admin', '0003_logentry_add_action_flag_choices'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('events', '0007_session_places_move_to_registrations'),
-        ('registrations', '0014_door_code'),
+        ('registrations', '0015_outbox_cancel_ics'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
