@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import LANGUAGE_NAMES, known_time_zones
-from registrations.models import OPTIONAL_FIELDS, FieldState, Registration
+from registrations.models import OPTIONAL_FIELDS, FieldState, Registration, SessionChoice
 
 from . import abuse, capacity, selectors
 from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
@@ -41,11 +41,14 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
     """Sessions labelled with their time in the event's zone, title and places left.
 
     Places left come from each session's places row, loaded with it (selectors.sessions_to_choose),
-    so labelling needs no query beyond the sessions themselves.
+    so labelling needs no query beyond the sessions themselves. On the manage page a session the
+    registrant already chose says where they stand in it instead (`chosen`: session pk -> the
+    SessionChoice status), since "full: you can join its waiting list" would be wrong for them.
     """
 
-    def __init__(self, *args, event, **kwargs):
+    def __init__(self, *args, event, chosen=None, **kwargs):
         self.event = event
+        self.chosen = chosen or {}
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
@@ -58,6 +61,9 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         start, end = session.start.astimezone(tz), session.end.astimezone(tz)
         when = f"{date_format(start, 'D j M')}, {date_format(start, 'G:i')}–{date_format(end, 'G:i')}"
         label = f"{when} · {session.title}"
+        standing = self._standing(self.chosen.get(session.pk))
+        if standing:
+            return f"{label} ({standing})"
         left = capacity.session_places_left(session)
         if left == 0:
             # Outside the f-string, where makemessages finds it.
@@ -67,6 +73,16 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
             places = ngettext("%(count)d place left", "%(count)d places left", left) % {"count": left}
             return f"{label} ({places})"
         return label
+
+    @staticmethod
+    def _standing(status):
+        if status == SessionChoice.Status.CONFIRMED:
+            return gettext("your place is confirmed")
+        if status == SessionChoice.Status.OFFERED:
+            return gettext("a place is offered to you")
+        if status == SessionChoice.Status.WAITING:
+            return gettext("full: you are on its waiting list")
+        return ""
 
 
 class RegistrationForm(forms.ModelForm):
@@ -174,6 +190,7 @@ class RegistrationForm(forms.ModelForm):
         self.fields["sessions"] = SessionChoiceField(
             queryset=selectors.sessions_to_choose(event, self.user),
             event=event,
+            chosen=selectors.chosen_sessions(self.instance),
             required=False,
             widget=forms.CheckboxSelectMultiple,
             label=_("Sessions you will attend"),

@@ -42,6 +42,17 @@ def sessions_to_choose(event, user):
     )
 
 
+def chosen_sessions(registration):
+    """{session pk: SessionChoice status} for the sessions a confirmed `registration` chose (prefetched).
+
+    Empty for any other registration: one that holds no place for the event waits in none of its
+    sessions' lists either (its choices all say "waiting" until it is confirmed).
+    """
+    if registration.pk is None or registration.status != Registration.Status.CONFIRMED:
+        return {}
+    return {choice.session_id: choice.status for choice in registration.choices.all()}
+
+
 class Outcome(NamedTuple):
     """A registration's status and, when confirmed, the pks of the chosen sessions it waits for."""
 

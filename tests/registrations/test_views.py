@@ -314,6 +314,27 @@ def test_manage_page_puts_a_full_session_on_its_waiting_list(client):
     assert list(OutboxEmail.objects.values_list("kind", flat=True)) == ["changed"]
 
 
+def test_manage_form_says_where_the_registrant_stands_in_each_chosen_session(client):
+    event = factories.EventFactory()
+    full = factories.SessionFactory(event=event, capacity=1, title="Full workshop")
+    held = factories.SessionFactory(event=event, capacity=5, title="Plenary")
+    other_full = factories.SessionFactory(event=event, capacity=1, title="Field visit")
+    registered("first@example.com", event=event, sessions=[full, other_full])
+    registration = registered("ana@example.com", event=event, sessions=[full, held])
+
+    page = client.get(manage_url(registration)).content.decode()
+
+    # Seen in round 2: the session Ana already waits for offered her its waiting list again.
+    assert dict(registration.choices.values_list("session__title", "status")) == {
+        "Full workshop": "waiting",
+        "Plenary": "confirmed",
+    }
+    assert "Full workshop (full: you are on its waiting list)" in page
+    assert "Plenary (your place is confirmed)" in page
+    # A full session she has not chosen still offers its waiting list.
+    assert "Field visit (This session is full: you can join its waiting list)" in page
+
+
 def test_manage_page_queries_do_not_grow_with_sessions(client, django_assert_num_queries):
     event = factories.EventFactory()
     registration = registered("ana@example.com", event=event)
