@@ -18,12 +18,21 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-# (template, language, kind, script prefix) -> HTML; a few dozen entries at most.
+# (template or URL name, language, kind, script prefix) -> HTML or URL; a few dozen entries at most.
 _pieces = {}
+
+
+def _remembered(key, build):
+    value = _pieces.get(key)
+    if value is None:
+        value = build()
+        if not settings.DEBUG:
+            _pieces[key] = value
+    return value
 
 
 def layout_kind(user):
@@ -43,14 +52,17 @@ def piece(template_name, user):
     The template gets `signed_in` and `is_staff`, and no request.
     """
     kind = layout_kind(user)
-    key = (template_name, get_language(), kind, get_script_prefix())
-    html = _pieces.get(key)
-    if html is None:
+
+    def render():
         context = {"signed_in": kind != "anonymous", "is_staff": kind == "staff"}
-        html = mark_safe(render_to_string(template_name, context))  # noqa: S308 (escaped by the template)
-        if not settings.DEBUG:
-            _pieces[key] = html
-    return html
+        return mark_safe(render_to_string(template_name, context))  # noqa: S308 (escaped by the template)
+
+    return _remembered((template_name, get_language(), kind, get_script_prefix()), render)
+
+
+def url(name):
+    """Return the path of the URL `name` (one without arguments), reversed once per language and prefix."""
+    return _remembered((name, get_language(), None, get_script_prefix()), lambda: reverse(name))
 
 
 def forget_pieces():

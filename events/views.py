@@ -7,7 +7,7 @@ everyone else (events.page_cache); `whole_page` names, from the URL, the scopes 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.views.decorators.http import require_GET
 
 from ewevents.site import absolute_url
@@ -132,6 +132,9 @@ def _event_page(request, event, offer_url):
         "header": page_cache.render_part(request, "events/includes/event_header.html", context),
         "body": page_cache.render_part(request, "events/includes/event_body.html", context),
         "structured_data": event_json_ld(event, days, offer_url),
+        # Plain text for the <head>, escaped there; truncating costs as much as a cache round trip.
+        "meta_description": Truncator(event.summary or event.title).chars(160),
+        "og_description": Truncator(event.summary or event.subtitle).chars(200),
     }
 
 

@@ -1,4 +1,8 @@
-"""`{% layout_piece "template" %}`: a piece of templates/base.html, rendered once per process."""
+"""Pieces of templates/base.html kept once per process (events.layout).
+
+`{% layout_piece "template" %}` renders a piece; `{% layout_url "name" %}` is `{% url "name" %}` for a
+URL without arguments, reversed once.
+"""
 
 from django import template
 
@@ -11,3 +15,8 @@ register = template.Library()
 def layout_piece(context, template_name):
     request = context.get("request")  # none for pages rendered without one: they get the anonymous layout
     return layout.piece(template_name, getattr(request, "user", None))
+
+
+@register.simple_tag
+def layout_url(name):
+    return layout.url(name)
