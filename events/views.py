@@ -116,7 +116,7 @@ def event_detail(request, slug):
         ),
         "additions": [addition.render() for addition in additions],
     }
-    built_from = [addition.context for addition in additions]
+    built_from = [(addition.context, addition.html) for addition in additions]
     return page_cache.render_page(request, "events/event_detail.html", context, built_from=built_from)
 
 
