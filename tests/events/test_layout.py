@@ -19,6 +19,7 @@ PIECES = {
     "includes/layout/nav_links.html",
     "includes/layout/language_buttons.html",
     "includes/layout/footer.html",
+    "includes/layout/social_meta_site.html",
 }
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

@@ -617,6 +617,22 @@ def test_a_cached_event_page_says_registration_is_open_as_soon_as_it_opens(clien
     assert "Registration is open." in _get(client, url)
 
 
+def test_a_logged_in_visitors_registration_box_follows_places_and_opening_time(mixed):
+    opens_at = _soon()
+    factories.RegistrationSettingsFactory(event=mixed.event, opens_at=opens_at, capacity=10)
+    client = _visitor("affiliate")
+    url = mixed.event.get_absolute_url()
+    assert "Registration is not open yet." in _get(client, url)
+    assert "Registration is not open yet." in _get(client, url)  # the box from the cache
+
+    _after(opens_at)
+    assert "10 places left." in _get(client, url)
+    registrant = factories.UserFactory()
+    services.register(event=mixed.event, data={"name": "Ana", "email": registrant.email}, user=registrant)
+
+    assert "9 places left." in _get(client, url)
+
+
 def test_the_cached_home_page_drops_an_event_as_soon_as_it_ends(client):
     ending = factories.EventFactory(title="Ending webinar", start=_soon(-3600), end=_soon())
     factories.EventFactory(title="Later conference")
