@@ -42,6 +42,16 @@ class EventPageAddition:
         return render_to_string(self.template, self.context) if self.template else ""
 
 
+def reads_for(request, slug):
+    """What the additions will read from the cache for `slug`'s page (events.page_cache.Reads).
+
+    An addition says it with a `reads(request, slug)` attribute, so the page reads it ahead
+    along with its own parts; one without costs its own round trips.
+    """
+    additions = (import_string(path) for path in settings.EVENT_PAGE_ADDITIONS)
+    return [addition.reads(request, slug) for addition in additions if hasattr(addition, "reads")]
+
+
 def additions_for(request, event):
     """Return the EventPageAdditions of every app for `event`'s page, as `request`'s visitor sees it."""
     found = (import_string(path)(request, event) for path in settings.EVENT_PAGE_ADDITIONS)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from events import page_cache
 from events.additions import EventPageAddition
 
-from .signup import selectors
+from .signup import registered_events, selectors
 from .signup.registered_events import registered_event_ids
 
 BOX_TEMPLATE = "registrations/includes/registration_box.html"
@@ -51,6 +51,18 @@ def registration_box(request, event):
         return EventPageAddition(html=box, offer_url=offer_url)
     context = _box_context(event, settings(), own_registration)
     return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)
+
+
+def reads(request, slug):
+    """What registration_box reads from the cache, read ahead with the rest of the page (events.additions)."""
+    return page_cache.Reads(
+        scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug)),
+        keys=tuple(registered_events.keys_for(request.user)),
+        parts=(f"registration-box:{slug}",),
+    )
+
+
+registration_box.reads = reads
 
 
 def _box_context(event, settings, own_registration):
