@@ -67,7 +67,7 @@ def is_affiliate(user):
     """
     if not getattr(user, "is_authenticated", False):
         return False
-    key = f"events:affiliate:{user.pk}"
+    key = _affiliation_key(user)
     (version,), found = versions.fetch([AFFILIATION], [key])  # one round trip for both
     cached = found.get(key)
     if cached is not None and cached[0] == version:
@@ -75,6 +75,22 @@ def is_affiliate(user):
     answer = _is_affiliate(user)
     cache.set(key, (version, answer), AFFILIATION_SECONDS)
     return answer
+
+
+def _affiliation_key(user):
+    return f"events:affiliate:{user.pk}"
+
+
+def affiliation_scopes():
+    """The scopes `is_affiliate` reads, for pages that read ahead (events.page_cache.reading)."""
+    return [AFFILIATION]
+
+
+def affiliation_keys(user):
+    """The cache keys `is_affiliate(user)` reads: none when the answer needs none."""
+    if not getattr(user, "is_authenticated", False) or (user.is_staff and user.is_active):
+        return []
+    return [_affiliation_key(user)]
 
 
 def affiliation_changed(**_kwargs):

@@ -8,9 +8,11 @@ registration box (registrations.event_page).
 
 An addition does its reads itself (templates run no queries). It is rendered for every
 visitor who gets the page built, so it may hold what is theirs (their own registration);
-the page kept whole for visitors without a session keeps it as rendered for them, until
-the event's ``places`` scope changes (events.page_cache.places_changed) or the moment
-something in its context turns (events.page_cache.next_turn).
+what is the same for all visitors of a kind may come rendered, as a cached part
+(events.page_cache.cached_part). The page kept whole for visitors without a session keeps
+it as rendered for them, until the event's ``places`` scope changes
+(events.page_cache.places_changed) or the moment something in its context or part turns
+(events.page_cache.next_turn).
 """
 
 from dataclasses import dataclass, field
@@ -24,16 +26,30 @@ from django.utils.module_loading import import_string
 class EventPageAddition:
     """What an app adds to an event's page.
 
-    `template` rendered with `context` below the event's header (nothing if no template);
-    `offer_url`, where to sign up, for the page's schema.org data.
+    `template` rendered with `context` below the event's header (nothing if no template), or
+    `html` already rendered (a cached part); `offer_url`, where to sign up, for the page's
+    schema.org data.
     """
 
     template: str = ""
     context: dict = field(default_factory=dict)
     offer_url: str = ""
+    html: str = ""
 
     def render(self):
+        if self.html:
+            return self.html
         return render_to_string(self.template, self.context) if self.template else ""
+
+
+def reads_for(request, slug):
+    """What the additions will read from the cache for `slug`'s page (events.page_cache.Reads).
+
+    An addition says it with a `reads(request, slug)` attribute, so the page reads it ahead
+    along with its own parts; one without costs its own round trips.
+    """
+    additions = (import_string(path) for path in settings.EVENT_PAGE_ADDITIONS)
+    return [addition.reads(request, slug) for addition in additions if hasattr(addition, "reads")]
 
 
 def additions_for(request, event):

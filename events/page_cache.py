@@ -37,6 +37,7 @@ If the cache is down, every read misses. Nothing lives longer than LIFETIME, whi
 what a write behind the ORM's back (raw SQL, a data migration) can leave stale.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -54,7 +55,7 @@ from django.utils.translation import get_language
 
 from ewevents import versions
 
-from .access import Viewer, viewer_of
+from .access import Viewer, affiliation_keys, affiliation_scopes, viewer_of
 
 LIFETIME = 10 * 60  # seconds
 LISTINGS = "listings"
@@ -185,7 +186,7 @@ def cached_part(request, name, scopes, build):
     called only on a miss. It must depend on nothing but the objects, the kind of viewer and
     the language. The part is kept until a scope changes or it turns (see `next_turn`).
     """
-    key = f"events:part:{name}:{viewer_kind(request.user)}:{get_language()}"
+    key = part_key(request, name)
     current, found = versions.fetch(scopes, [key])
     cached = found.get(key)
     if _fresh(cached, current):
@@ -193,6 +194,43 @@ def cached_part(request, name, scopes, build):
     part = build()
     _store(key, current, part, part)
     return part
+
+
+def part_key(request, name):
+    """The cache key of the part `name` as `request`'s kind of viewer sees it in the active language."""
+    return f"events:part:{name}:{viewer_kind(request.user)}:{get_language()}"
+
+
+def object_key(name):
+    return f"events:object:{name}"
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What building a page will read from the cache, to be read ahead in two round trips (`reading`).
+
+    `scopes` and `keys` can be named before the viewer's kind is known; `parts` (names given to
+    `cached_part`) are read once it is.
+    """
+
+    scopes: tuple = ()
+    keys: tuple = ()
+    parts: tuple = ()
+
+
+@contextlib.contextmanager
+def reading(request, reads):
+    """Read ahead all that `reads` (a list of Reads) name, in two round trips (ewevents.versions.read_ahead).
+
+    The first brings the scopes' versions, the keys and what says the viewer's kind (their
+    affiliation); the second the parts as that kind sees them.
+    """
+    scopes = [scope for each in reads for scope in each.scopes]
+    keys = [key for each in reads for key in each.keys]
+    with versions.read_ahead([*scopes, *affiliation_scopes()], [*keys, *affiliation_keys(request.user)]):
+        part_keys = [part_key(request, name) for each in reads for name in each.parts]
+        with versions.read_ahead(keys=part_keys):
+            yield
 
 
 _MISSING = "missing"
@@ -204,7 +242,7 @@ def cached_object(name, scopes, load):
     For what every viewer shares, such as an event with its venue and partners; callers
     still apply the visibility rule to what they get.
     """
-    key = f"events:object:{name}"
+    key = object_key(name)
     current, found = versions.fetch(scopes, [key])
     cached = found.get(key)
     if not _fresh(cached, current):

@@ -29,6 +29,11 @@ def _mark_details(sessions, user):
     return sessions
 
 
+def event_object_name(slug):
+    """The name `event_for` keeps `slug`'s event under (events.page_cache.cached_object)."""
+    return f"event:{slug}"
+
+
 def event_for(slug, user):
     """Return the event `user` may open, with its venue, series and partners; or None.
 
@@ -40,7 +45,7 @@ def event_for(slug, user):
         events = Event.objects.select_related("venue", "series").prefetch_related("partners")
         return events.filter(slug=slug).first()
 
-    event = page_cache.cached_object(f"event:{slug}", [page_cache.event_scope(slug)], load)
+    event = page_cache.cached_object(event_object_name(slug), [page_cache.event_scope(slug)], load)
     return event if event is not None and event_visible(event, user) else None
 
 

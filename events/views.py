@@ -7,13 +7,13 @@ everyone else (events.page_cache); `whole_page` names, from the URL, the scopes 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.views.decorators.http import require_GET
 
 from ewevents.site import absolute_url
 
 from . import page_cache, selectors
-from .additions import additions_for
+from .additions import additions_for, reads_for
 from .calendar import event_calendar, series_calendar, session_calendar
 from .models import WebinarSeries
 from .page_cache import LISTINGS, event_scope, places_scope, series_scope, whole_page
@@ -105,18 +105,24 @@ def past_events(request):
 @require_GET
 @whole_page(_event_with_places)
 def event_detail(request, slug):
-    event = _event_or_404(slug, request.user)
-    additions = additions_for(request, event)
-    offer_url = next((addition.offer_url for addition in additions if addition.offer_url), "")
-    context = {
-        "event": event,
-        # All of the page but the additions, which may be this visitor's own.
-        "page": page_cache.cached_part(
-            request, f"event:{slug}", [event_scope(slug)], lambda: _event_page(request, event, offer_url)
-        ),
-        "additions": [addition.render() for addition in additions],
-    }
-    built_from = [addition.context for addition in additions]
+    own = page_cache.Reads(
+        scopes=(event_scope(slug),),
+        keys=(page_cache.object_key(selectors.event_object_name(slug)),),
+        parts=(f"event:{slug}",),
+    )
+    with page_cache.reading(request, [own, *reads_for(request, slug)]):
+        event = _event_or_404(slug, request.user)
+        additions = additions_for(request, event)
+        offer_url = next((addition.offer_url for addition in additions if addition.offer_url), "")
+        context = {
+            "event": event,
+            # All of the page but the additions, which may be this visitor's own.
+            "page": page_cache.cached_part(
+                request, f"event:{slug}", [event_scope(slug)], lambda: _event_page(request, event, offer_url)
+            ),
+            "additions": [addition.render() for addition in additions],
+        }
+    built_from = [(addition.context, addition.html) for addition in additions]
     return page_cache.render_page(request, "events/event_detail.html", context, built_from=built_from)
 
 
@@ -132,6 +138,9 @@ def _event_page(request, event, offer_url):
         "header": page_cache.render_part(request, "events/includes/event_header.html", context),
         "body": page_cache.render_part(request, "events/includes/event_body.html", context),
         "structured_data": event_json_ld(event, days, offer_url),
+        # Plain text for the <head>, escaped there; truncating costs as much as a cache round trip.
+        "meta_description": Truncator(event.summary or event.title).chars(160),
+        "og_description": Truncator(event.summary or event.subtitle).chars(200),
     }
 
 

@@ -1,6 +1,6 @@
 """The language switcher's view: Django's set_language, without a CSRF token.
 
-Every page carries the switcher (templates/includes/language_switcher.html), and pages are
+Every page carries the switcher (templates/base.html), and pages are
 cached whole for visitors without a session: a CSRF token in them would be one visitor's,
 served to all. The switcher needs none. Django's view only sets the language cookie, to one
 of LANGUAGES, and redirects to a `next` URL on this site; a forged cross-site POST can do

@@ -14,14 +14,24 @@ queryset; the related managers of foreign keys and explicit many-to-many tables 
 both. What they cannot see: raw SQL, the tables Django creates for a ManyToManyField without
 `through` (connect `m2m_changed_receiver`), and other apps' models.
 
+A page that knows what it will read asks for it all at once (`read_ahead`): within the block,
+`fetch` and `read` answer from what that one round trip brought, each Redis round trip being a
+sizeable share of a page built from cached parts.
+
 If the cache is down, every read misses and every bump is lost; what was cached before
 lives no longer than its timeout.
 """
 
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import models, transaction
+
+# Within a read_ahead block: {cache key: value, or _ABSENT}; versions under their version keys.
+_read_ahead = ContextVar("versions_read_ahead", default=None)
+_ABSENT = object()
 
 
 def version_key(scope):
@@ -31,9 +41,14 @@ def version_key(scope):
 def fetch(scopes, keys=()):
     """Return (the versions of `scopes` as a tuple, {key: value} of `keys` found), in one round trip.
 
-    A scope without a version yet gets one.
+    A scope without a version yet gets one. Inside `read_ahead`, from what it brought when it
+    brought them all.
     """
     version_keys = [version_key(scope) for scope in scopes]
+    ahead = _read_ahead.get()
+    if ahead is not None and all(key in ahead for key in (*version_keys, *keys)):
+        found = {key: ahead[key] for key in keys if ahead[key] is not _ABSENT}
+        return tuple(ahead[key] for key in version_keys), found
     found = cache.get_many([*version_keys, *keys])
     missing = [key for key in version_keys if key not in found]
     if missing:
@@ -41,8 +56,40 @@ def fetch(scopes, keys=()):
             cache.add(key, uuid.uuid4().hex, timeout=None)
         found.update(cache.get_many(missing))
     # "none" when the cache is down: nothing is found, and whatever is stored now is never read.
-    versions = tuple(found.pop(key, "none") for key in version_keys)
+    versions = tuple(found.get(key, "none") for key in version_keys)
+    for key in version_keys:
+        found.pop(key, None)
     return versions, found
+
+
+def read(key):
+    """`cache.get(key)`, answered by the enclosing `read_ahead` when it brought `key`."""
+    ahead = _read_ahead.get()
+    if ahead is not None and key in ahead:
+        value = ahead[key]
+        return None if value is _ABSENT else value
+    return cache.get(key)
+
+
+@contextmanager
+def read_ahead(scopes=(), keys=()):
+    """Fetch the versions of `scopes` and the values of `keys` in one round trip, for the block's reads.
+
+    `fetch` and `read` within the block answer from them, so a page that names up front what
+    its parts will read pays one round trip, not one per part. What the block writes to the
+    cache is not seen by its later reads of the same key (they rebuild it): blocks are for
+    reading pages, which write only what they missed. Blocks nest; the inner one adds to the outer.
+    """
+    scopes, keys = list(dict.fromkeys(scopes)), list(dict.fromkeys(keys))
+    current, found = fetch(scopes, keys)
+    ahead = dict(_read_ahead.get() or {})
+    ahead.update(zip((version_key(scope) for scope in scopes), current, strict=True))
+    ahead.update({key: found.get(key, _ABSENT) for key in keys})
+    token = _read_ahead.set(ahead)
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
 
 
 def _set_new_versions(scopes):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from events import page_cache
 from events.additions import EventPageAddition
 
-from .signup import selectors
+from .signup import registered_events, selectors
 from .signup.registered_events import registered_event_ids
 
 BOX_TEMPLATE = "registrations/includes/registration_box.html"
@@ -24,8 +24,9 @@ def registration_box(request, event):
 
     Whether registration is open, places left (from the count services maintain, no count
     over registrations) and the visitor's own registration. No box for an event that is over.
-    The settings in the context name when registration opens and closes, so a page cached
-    with the box turns then.
+    The box of a visitor without a registration is the same for everyone and kept as a part;
+    one with a registration gets theirs rendered. Either holds the settings, which name when
+    registration opens and closes, so a page or part cached with the box turns then.
     """
     offer_url = reverse("registrations:register", kwargs={"slug": event.slug})
     if event.is_past:
@@ -33,17 +34,45 @@ def registration_box(request, event):
     # Kept while the event and its places don't change: the event admin saves the settings with
     # the event, services and the settings admin call page_cache.places_changed.
     scopes = [page_cache.event_scope(event.slug), page_cache.places_scope(event.slug)]
-    settings = page_cache.cached_object(
-        f"registration-settings:{event.slug}", scopes, lambda: selectors.registration_settings_for(event)
+
+    def settings():
+        return page_cache.cached_object(
+            f"registration-settings:{event.slug}", scopes, lambda: selectors.registration_settings_for(event)
+        )
+
+    own_registration = _own_registration(event, request.user)
+    if own_registration is None:
+        box = page_cache.cached_part(
+            request,
+            f"registration-box:{event.slug}",
+            scopes,
+            lambda: page_cache.render_part(request, BOX_TEMPLATE, _box_context(event, settings(), None)),
+        )
+        return EventPageAddition(html=box, offer_url=offer_url)
+    context = _box_context(event, settings(), own_registration)
+    return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)
+
+
+def reads(request, slug):
+    """What registration_box reads from the cache, read ahead with the rest of the page (events.additions)."""
+    return page_cache.Reads(
+        scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug)),
+        keys=tuple(registered_events.keys_for(request.user)),
+        parts=(f"registration-box:{slug}",),
     )
+
+
+registration_box.reads = reads
+
+
+def _box_context(event, settings, own_registration):
     now = timezone.now()
-    context = {
+    return {
         "event": event,
         "registration_settings": settings,
         "is_open": settings.is_open(now),
         "not_yet_open": settings.opens_at is not None and now < settings.opens_at,
         "places_left": settings.places_left,
         "by_personal_invitation": settings.mode == settings.Mode.GUEST_LIST,
-        "own_registration": _own_registration(event, request.user),
+        "own_registration": own_registration,
     }
-    return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)

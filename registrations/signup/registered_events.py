@@ -8,6 +8,7 @@ their registrations drops the answer, now and once the change is committed.
 from django.core.cache import cache
 from django.db import transaction
 
+from ewevents import versions
 from registrations.models import Registration
 
 SECONDS = 10 * 60
@@ -17,12 +18,17 @@ def _key(user_id):
     return f"registrations:registered-events:{user_id}"
 
 
+def keys_for(user):
+    """The cache keys `registered_event_ids(user)` reads, for pages that read ahead (ewevents.versions)."""
+    return [_key(user.pk)] if getattr(user, "is_authenticated", False) else []
+
+
 def registered_event_ids(user):
     """Return the pks of the events `user` has an active registration for; empty for anonymous visitors."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     key = _key(user.pk)
-    ids = cache.get(key)
+    ids = versions.read(key)
     if ids is None:
         ids = frozenset(
             Registration.objects.filter(user=user, status__in=Registration.ACTIVE_STATUSES).values_list(

@@ -1,0 +1,22 @@
+"""Pieces of templates/base.html kept once per process (events.layout).
+
+`{% layout_piece "template" %}` renders a piece; `{% layout_url "name" %}` is `{% url "name" %}` for a
+URL without arguments, reversed once.
+"""
+
+from django import template
+
+from events import layout
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def layout_piece(context, template_name):
+    request = context.get("request")  # none for pages rendered without one: they get the anonymous layout
+    return layout.piece(template_name, getattr(request, "user", None))
+
+
+@register.simple_tag
+def layout_url(name):
+    return layout.url(name)
