@@ -437,3 +437,21 @@ def test_the_admin_event_list_and_event_page_link_to_the_dashboard(admin_client,
     assert link in listing
     assert link in change
     assert 'class="object-tools"' in change
+
+
+def test_the_dashboard_speaks_spanish_dates_included(admin_client, conference, settings):
+    event, _ = conference
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    html = admin_client.get(dashboard_url(event)).content.decode()
+    text = _text(html)
+
+    assert "Panel: Annual Conference 2030" in text
+    assert "Inscripciones en el tiempo, por estado" in text
+    assert (
+        '<desc id="chart-desc">7 inscripciones del 1 oct al 4 oct (confirmada: 3, plaza ofrecida: 1, '
+        "en lista de espera: 1, pendiente de aprobación: 1, cancelada: 1).</desc>"
+    ) in html
+    panel = "mié 6 nov, 09:30 Morning panel Confirmadas: 2 de 3 (completa) · Ofrecidas: 1 · En espera: 1"
+    assert panel in text
+    assert "2 de 3 confirmadas" in text

@@ -72,7 +72,12 @@ def spread(count, most):
 
 def describe(over_time):
     """What the chart shows, in words: the total, the dates, and each status's count."""
-    parts = ", ".join(f"{number_format(series.total)} {series.label.lower()}" for series in over_time.series)
+    parts = ", ".join(
+        # Translators: one status in the chart's description, as "280 confirmed"; the label is lower case.
+        pgettext("chart description", "%(count)s %(label)s")
+        % {"count": number_format(series.total), "label": series.label.lower()}
+        for series in over_time.series
+    )
     total = over_time.total
     first, last = chart_date(over_time.days[0]), chart_date(over_time.days[-1])
     return ngettext(
