@@ -213,6 +213,55 @@ def test_needs_count_confirmed_registrants_diets_merged_by_spelling(conference):
     assert needs.accessibility == 1
 
 
+def _over_time(days, **cumulative):
+    first = dt.date(2030, 10, 1)
+    return selectors.RegistrationsOverTime(
+        days=[first + dt.timedelta(days=n) for n in range(days)],
+        series=[
+            selectors.StatusSeries(status, status.title(), counts) for status, counts in cumulative.items()
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("total", "labels"),
+    [
+        (3, ["0", "1", "2", "3"]),
+        (7, ["0", "2", "4", "6", "8"]),
+        (155, ["0", "50", "100", "150", "200"]),
+        (1234, ["0", "500", "1000", "1500"]),
+    ],
+)
+def test_the_vertical_axis_counts_in_round_steps_up_to_the_total_or_just_above(total, labels):
+    chart = charts.registrations_chart(_over_time(3, confirmed=[0, total - 1, total]))
+
+    assert [tick.label for tick in chart.y_ticks] == labels
+    assert chart.y_ticks[0].position == chart.plot_bottom
+    assert chart.y_ticks[-1].position >= chart.plot_top
+
+
+def test_a_long_registration_period_labels_at_most_four_days_first_and_last_included():
+    chart = charts.registrations_chart(_over_time(60, confirmed=list(range(60))))
+
+    assert [tick.label for tick in chart.x_ticks] == ["1 Oct", "21 Oct", "9 Nov", "29 Nov"]
+    assert (chart.x_ticks[0].position, chart.x_ticks[-1].position) == (chart.plot_left, chart.plot_right)
+    assert chart.x_ticks[-1].anchor == "end"
+
+
+def test_one_day_of_registrations_is_drawn_across_the_whole_width():
+    chart = charts.registrations_chart(_over_time(1, confirmed=[4], waitlisted=[2]))
+
+    assert [area.path for area in chart.areas] == [
+        f"M{chart.plot_left:.1f},{chart.y_ticks[2].position:.1f} L{chart.plot_right:.1f},"
+        f"{chart.y_ticks[2].position:.1f} L{chart.plot_right:.1f},{chart.plot_bottom:.1f} "
+        f"L{chart.plot_left:.1f},{chart.plot_bottom:.1f} Z",
+        f"M{chart.plot_left:.1f},{chart.y_ticks[3].position:.1f} L{chart.plot_right:.1f},"
+        f"{chart.y_ticks[3].position:.1f} L{chart.plot_right:.1f},{chart.y_ticks[2].position:.1f} "
+        f"L{chart.plot_left:.1f},{chart.y_ticks[2].position:.1f} Z",
+    ]
+    assert chart.description == "6 registrations from 1 Oct to 1 Oct: 4 confirmed, 2 waitlisted."
+
+
 # --- The page -------------------------------------------------------------------------------------
 
 
