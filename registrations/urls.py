@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .eventday import checkin_views
 from .eventday import views as staff_views
+from .eventday.dashboard import views as dashboard_views
 
 app_name = "registrations"
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("registrations/manage/<str:token>/delete/", views.delete_data, name="delete_data"),
     path("privacy/", views.privacy, name="privacy"),
     path("staff/personal-data/", staff_views.personal_data_export, name="staff_personal_data"),
+    path("staff/events/<slug:slug>/dashboard/", dashboard_views.dashboard, name="staff_dashboard"),
     path("staff/events/<slug:slug>/summary/", staff_views.summary, name="staff_summary"),
     path(
         "staff/events/<slug:slug>/summary/<slug:table>.csv", staff_views.summary_csv, name="staff_summary_csv"

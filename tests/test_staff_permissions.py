@@ -102,6 +102,7 @@ def test_the_staff_pages_ask_for_viewing_exporting_or_checking_in(world):
     assert needs[f"/staff/events/{slug}/participants/"] == {VIEW}
     assert needs[f"/staff/events/{slug}/badges/"] == {VIEW}
     assert needs[f"/staff/events/{slug}/summary/"] == {VIEW}
+    assert needs[f"/staff/events/{slug}/dashboard/"] == {VIEW}
     assert needs[f"/staff/events/{slug}/check-in/{world.registration.pk}/"] == {CHECK_IN}
     assert EXPORT in needs["/staff/personal-data/"]
 

@@ -39,6 +39,7 @@ def _staff_pages(language):
             ("staff check-in search", f"{checkin}?q=Rosa"),
             ("staff check-in no match", f"{checkin}?q=nobody-by-that-name"),
             ("staff summary", reverse("registrations:staff_summary", kwargs={"slug": slug})),
+            ("staff dashboard", reverse("registrations:staff_dashboard", kwargs={"slug": slug})),
             ("staff participants", reverse("registrations:staff_participant_list", kwargs={"slug": slug})),
             ("staff badges", reverse("registrations:staff_badges", kwargs={"slug": slug})),
         ]

@@ -56,6 +56,9 @@ class EventAdmin(events_admin.EventAdmin):
     """The events app's EventAdmin plus registration settings and counts, which events may not import."""
 
     readonly_fields = ["registration_counts", "session_registration_counts", "staff_pages"]
+    list_display = [*events_admin.EventAdmin.list_display, "dashboard_link"]
+    # Adds a "Dashboard" button to the object tools; otherwise the admin's own change form.
+    change_form_template = "admin/registrations/event_change_form.html"
     actions = ["tell_recording_available", "clone_for_next_edition", places.give_next_event_place]
     inlines = [events_admin.EventPartnerInline, SessionWithPlacesInline]
 
@@ -77,9 +80,18 @@ class EventAdmin(events_admin.EventAdmin):
     def clone_event(self, request, event, offset, title, slug):
         return services.clone_event_with_settings(event=event, offset=offset, title=title, slug=slug)
 
+    @admin.display(description=_("dashboard"))
+    def dashboard_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("registrations:staff_dashboard", kwargs={"slug": obj.slug}),
+            _("Dashboard"),
+        )
+
     @admin.display(description=_("summaries and print pages"))
     def staff_pages(self, obj):
         links = [
+            ("registrations:staff_dashboard", _("Dashboard: registrations over time, places, needs")),
             ("registrations:staff_summary", _("Summary: counts, sessions, catering, interpretation")),
             ("registrations:staff_participant_list", _("Participant list (print)")),
             ("registrations:staff_badges", _("Name badges (print)")),
