@@ -5,11 +5,52 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+# Date patterns (django.utils.dateformat) as each language writes them: Spanish puts "de"
+# between day, month and year ("miércoles, 3 de febrero de 2027"). Translated like Django's
+# own DATE_FORMAT; a pattern not listed here is used as it is.
+_DATE_PATTERNS = {
+    "l j F Y": pgettext_lazy("date pattern: weekday day month year", "l j F Y"),
+    "l j F Y, G:i": pgettext_lazy("date pattern: weekday day month year, time", "l j F Y, G:i"),
+    "j F Y": pgettext_lazy("date pattern: day month year", "j F Y"),
+    "j F": pgettext_lazy("date pattern: day month", "j F"),
+    "D j M": pgettext_lazy("date pattern: short weekday day short month", "D j M"),
+}
+
+# The cities of the zones events use, in the visitor's language; others keep the zone's name.
+_CITIES = {
+    "Amsterdam": gettext_lazy("Amsterdam"),
+    "Brussels": gettext_lazy("Brussels"),
+    "London": gettext_lazy("London"),
+    "Paris": gettext_lazy("Paris"),
+    "Berlin": gettext_lazy("Berlin"),
+    "Copenhagen": gettext_lazy("Copenhagen"),
+    "Stockholm": gettext_lazy("Stockholm"),
+    "Lisbon": gettext_lazy("Lisbon"),
+    "Rome": gettext_lazy("Rome"),
+    "Warsaw": gettext_lazy("Warsaw"),
+    "New York": gettext_lazy("New York"),
+    "Mexico City": gettext_lazy("Mexico City"),
+    "Sao Paulo": gettext_lazy("São Paulo"),
+    "Taipei": gettext_lazy("Taipei"),
+    "Shanghai": gettext_lazy("Shanghai"),
+    "Kuala Lumpur": gettext_lazy("Kuala Lumpur"),
+}
+
+
+def date_pattern(pattern):
+    """`pattern` (e.g. "l j F Y") as the active language writes it ("l, j \\d\\e F \\d\\e Y" in Spanish)."""
+    return str(_DATE_PATTERNS.get(pattern, pattern))
 
 
 def zone_city(zone_name):
-    """'Europe/Brussels' -> 'Brussels', 'America/Argentina/Buenos_Aires' -> 'Buenos Aires'."""
-    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    """'Europe/Brussels' -> 'Brussels', 'America/Argentina/Buenos_Aires' -> 'Buenos Aires'.
+
+    A city events use is named in the active language ("Bruselas" in Spanish).
+    """
+    city = zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    return str(_CITIES.get(city, city))
 
 
 def zone_label(zone_name, at):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.selectors import event_for
-from events.times import zone_label
+from events.times import date_pattern, zone_label
 from ewevents.errors import too_many_requests
 from ewevents.site import absolute_url
 
@@ -81,7 +81,7 @@ def _closed(request, event, registration_settings, now):
         opens_at = registration_settings.opens_at
         local = opens_at.astimezone(event.tz)
         context["opens_at_text"] = (
-            f"{date_format(local, 'l j F Y, G:i')} {zone_label(event.time_zone, opens_at)}"
+            f"{date_format(local, date_pattern('l j F Y, G:i'))} {zone_label(event.time_zone, opens_at)}"
         )
     return render(request, "registrations/closed.html", context)
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from events.times import zone_label, zoned_range
+from events.times import date_pattern, zone_label, zoned_range
 
 register = template.Library()
 
@@ -26,16 +26,18 @@ def time_range(start, end, zone_name):
 
 @register.simple_tag
 def local_date(value, zone_name, fmt="l j F Y"):
-    """The date of `value` in `zone_name`, e.g. 'Wednesday 6 November 2024'."""
+    """The date of `value` in `zone_name`, e.g. 'Wednesday 6 November 2024' (Spanish adds 'de')."""
     zoned = zoned_range(value, value, zone_name)
     return format_html(
-        '<time datetime="{}">{}</time>', zoned.start.date().isoformat(), date_format(zoned.start, fmt)
+        '<time datetime="{}">{}</time>',
+        zoned.start.date().isoformat(),
+        date_format(zoned.start, date_pattern(fmt)),
     )
 
 
 @register.simple_tag
 def date_range(start, end, zone_name):
-    """'6–7 November 2024' style dates of an event in its zone."""
+    """'6–7 November 2024' ('6–7 de noviembre de 2024') style dates of an event in its zone."""
     zoned = zoned_range(start, end, zone_name)
     if zoned.start.date() == zoned.end.date():
         return local_date(start, zone_name)

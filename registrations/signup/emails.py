@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 
 from events.calendar import cancel_calendar, event_calendar
 from events.models import Session, SessionSpeaker
-from events.times import zoned_ranges
+from events.times import date_pattern, zoned_ranges
 from registrations import door_code
 from registrations.models import OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering
@@ -94,9 +94,9 @@ def _sessions_in_full(registration, viewer, chosen=None):
 
 def _when(zoned):
     """'Monday 17 June 2030, 10:00–11:00 London time (BST)', in the active language."""
-    start = date_format(zoned.start, "l j F Y, G:i")
+    start = date_format(zoned.start, date_pattern("l j F Y, G:i"))
     if zoned.spans_days:
-        return f"{start} – {date_format(zoned.end, 'l j F Y, G:i')} {zoned.label}"
+        return f"{start} – {date_format(zoned.end, date_pattern('l j F Y, G:i'))} {zoned.label}"
     return f"{start}–{date_format(zoned.end, 'G:i')} {zoned.label}"
 
 
@@ -110,7 +110,7 @@ def _offer_deadline(registration, moment):
     if moment is None:
         return ""
     zoned = zoned_ranges(moment, moment, _zones(registration))
-    return " / ".join(f"{date_format(z.start, 'l j F Y, G:i')} {z.label}" for z in zoned)
+    return " / ".join(f"{date_format(z.start, date_pattern('l j F Y, G:i'))} {z.label}" for z in zoned)
 
 
 def times_for(*, registration, start, end):
