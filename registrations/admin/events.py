@@ -20,9 +20,11 @@ from . import places
 class RegistrationSettingsInline(admin.StackedInline):
     model = RegistrationSettings
     form = places.RegistrationSettingsForm
+    formset = events_admin.NamedInputsFormSet
     max_num = 1
     can_delete = False
     readonly_fields = ["confirmed_count"]
+    fieldsets = places.REGISTRATION_SETTINGS_FIELDSETS
 
 
 class SessionWithPlacesInline(events_admin.SessionInline):
@@ -140,7 +142,14 @@ class EventAdmin(events_admin.EventAdmin):
         # Settings are created with defaults on the first registration; the add page
         # stays the plain event form, the change page configures registration.
         inlines = super().get_inlines(request, obj)
-        return [*inlines, RegistrationSettingsInline] if obj is not None else inlines
+        if obj is None:
+            return inlines
+        # The settings before the long programme: they are what staff come back for.
+        return [
+            *(inline for inline in inlines if inline is not SessionWithPlacesInline),
+            RegistrationSettingsInline,
+            *(inline for inline in inlines if inline is SessionWithPlacesInline),
+        ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -148,10 +157,8 @@ class EventAdmin(events_admin.EventAdmin):
             return fieldsets
         return [
             *fieldsets,
-            (
-                _("Registrations"),
-                {"fields": ["registration_counts", "session_registration_counts", "staff_pages"]},
-            ),
+            (_("Registrations"), {"fields": ["registration_counts", "staff_pages"]}),
+            (_("Places by session"), {"classes": ["collapse"], "fields": ["session_registration_counts"]}),
         ]
 
     @admin.display(description=_("registrations by status"))

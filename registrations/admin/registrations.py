@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import page_cache
+from events.admin import NamedInputsMixin
 from events.translation import in_every_language
 from registrations.eventday.exports import registrations_csv
 from registrations.eventday.permissions import EXPORT_PERSONAL_DATA, VIEW_REGISTRATIONS
@@ -40,7 +41,7 @@ from .mixins import HistoryByIdMixin, RefusedActionMixin
 
 
 @admin.register(RegistrationSettings)
-class RegistrationSettingsAdmin(admin.ModelAdmin):
+class RegistrationSettingsAdmin(NamedInputsMixin, admin.ModelAdmin):
     list_display = ["event", "mode", "opens_at", "closes_at", "capacity", "confirmed_count"]
     list_filter = ["mode"]
     search_fields = [f"event__{column}" for column in in_every_language("title")]
@@ -48,6 +49,10 @@ class RegistrationSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
     form = places.RegistrationSettingsForm
+
+    def get_fieldsets(self, request, obj=None):
+        event = (None, {"fields": ["event"]})
+        return [event, *places.REGISTRATION_SETTINGS_FIELDSETS]
 
     # Event pages cached whole show whether registration is open and the places left.
     def save_model(self, request, obj, form, change):
