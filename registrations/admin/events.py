@@ -97,7 +97,7 @@ class EventAdmin(events_admin.EventAdmin):
             ),
         )
 
-    @admin.action(description=_("Tell registrants the recording is available"))
+    @admin.action(description=_("Tell registrants the recording is available"), permissions=["change"])
     def tell_recording_available(self, request, queryset):
         without_recording = 0
         for event in queryset:
@@ -142,14 +142,7 @@ class EventAdmin(events_admin.EventAdmin):
         # Settings are created with defaults on the first registration; the add page
         # stays the plain event form, the change page configures registration.
         inlines = super().get_inlines(request, obj)
-        if obj is None:
-            return inlines
-        # The settings before the long programme: they are what staff come back for.
-        return [
-            *(inline for inline in inlines if inline is not SessionWithPlacesInline),
-            RegistrationSettingsInline,
-            *(inline for inline in inlines if inline is SessionWithPlacesInline),
-        ]
+        return [*inlines, RegistrationSettingsInline] if obj is not None else inlines
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

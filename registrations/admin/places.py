@@ -223,7 +223,7 @@ class GivePlaceForm(forms.Form):
     )
 
 
-@admin.action(description=_("Give a place out of turn (adds one place)"))
+@admin.action(description=_("Give a place out of turn (adds one place)"), permissions=["change"])
 def give_place_out_of_turn(modeladmin, request, queryset):
     """The admin action: ask why, then give each selected registration one more place of its own."""
     form = GivePlaceForm(request.POST if "reason" in request.POST else None)
@@ -290,12 +290,17 @@ def _give_next_place(modeladmin, request, queryset, give):
         )
 
 
-@admin.action(description=_("Give the next place on the event's waiting list (adds one place)"))
+@admin.action(
+    description=_("Give the next place on the event's waiting list (adds one place)"), permissions=["change"]
+)
 def give_next_event_place(modeladmin, request, queryset):
     _give_next_place(modeladmin, request, queryset, lambda event: staff_places.give_next_place(event=event))
 
 
-@admin.action(description=_("Give the next place on the session's waiting list (adds one place)"))
+@admin.action(
+    description=_("Give the next place on the session's waiting list (adds one place)"),
+    permissions=["change"],
+)
 def give_next_session_place(modeladmin, request, queryset):
     _give_next_place(
         modeladmin,
