@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events.forms import SessionAdminForm
+from events.forms import SessionAdminForm, session_label
 from registrations.models import (
     OPTIONAL_FIELDS,
     FieldState,
@@ -193,7 +193,7 @@ class SessionChoiceInline(admin.TabularInline):
     model = SessionChoice
     extra = 0
     can_delete = False
-    fields = ["session", "status", "waiting_since", "position"]
+    fields = ["session_when", "status", "waiting_since", "position"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -204,8 +204,15 @@ class SessionChoiceInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("session", "registration").order_by("session__start")
+            super()
+            .get_queryset(request)
+            .select_related("session__event", "registration")
+            .order_by("session__start")
         )
+
+    @admin.display(description=_("session"))
+    def session_when(self, choice):
+        return session_label(choice.session)
 
     @admin.display(description=_("place on the waiting list"))
     def position(self, choice):

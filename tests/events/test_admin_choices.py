@@ -157,3 +157,16 @@ def test_the_event_page_folds_its_long_parts_and_keeps_long_session_fields_on_th
     assert 'name="sessions-0-room"' not in content  # on the session's own page
     assert 'aria-label="Kind"' in content  # inline inputs are named, not only headed by a column
     assert 'aria-label="Start: date"' in content
+
+
+def test_a_registrations_page_lists_its_sessions_by_day_and_time(admin_client):
+    event = factories.EventFactory()
+    morning, afternoon = _coffee_break(event, 6, 10, 30), _coffee_break(event, 6, 15, 30)
+    registration = factories.RegistrationFactory(event=event, sessions=[afternoon, morning])
+
+    content = admin_client.get(
+        reverse("admin:registrations_registration_change", args=[registration.pk])
+    ).content.decode()
+
+    first = content.index("Wed 6 Nov, 10:30–11:00 · Coffee break")
+    assert content.index("Wed 6 Nov, 15:30–16:00 · Coffee break") > first
