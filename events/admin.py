@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -100,21 +101,76 @@ def _stored_times(model, pks):
     }
 
 
+def _inner(widget):
+    while hasattr(widget, "widget"):  # the admin's RelatedFieldWidgetWrapper
+        widget = widget.widget
+    return widget
+
+
+def name_inputs(form, *, every=False):
+    """Give `form`'s inputs an accessible name where the admin shows them without a <label>.
+
+    Its date-and-time widget has two inputs and a label that points at neither; a tabular inline
+    (`every`) heads its columns with the labels but labels no input.
+    """
+    for field in form.fields.values():
+        widget = _inner(field.widget)
+        if widget.is_hidden:
+            continue
+        label = str(field.label or "")
+        if isinstance(widget, forms.MultiWidget):
+            for part, sub in zip((_("date"), _("time")), widget.widgets, strict=False):
+                sub.attrs["aria-label"] = f"{label}: {part}"
+        elif every:
+            widget.attrs["aria-label"] = label
+
+
+class NamedInputsFormSet(BaseInlineFormSet):
+    """An inline formset whose every input, "Delete" included, has an accessible name (name_inputs)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name_inputs(form, every=True)
+
+
+class NamedInputsMixin:
+    """A ModelAdmin whose date-and-time inputs have accessible names (name_inputs)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class NamedInputsForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                name_inputs(self)
+
+        NamedInputsForm.__name__ = form.__name__
+        return NamedInputsForm
+
+
 class EventPartnerInline(admin.TabularInline):
     model = EventPartner
+    formset = NamedInputsFormSet
     extra = 0
+    classes = ["collapse"]
 
 
 class SessionInline(TranslationTabularInline):
+    """The programme at a glance: title, kind, times and who may see each session. The room, the
+    description and the languages are on the session's own page (its "Change" link), so that the
+    table fits a laptop's screen."""
+
     model = Session
     form = SessionAdminForm
-    fields = ["title", "kind", "start", "end", "room", "visibility"]
+    formset = NamedInputsFormSet
+    fields = ["title", "kind", "start", "end", "visibility"]
     extra = 0
     show_change_link = True
 
 
 class SessionSpeakerInline(admin.TabularInline):
     model = SessionSpeaker
+    formset = NamedInputsFormSet
     extra = 1
     autocomplete_fields = ["speaker"]
 
@@ -151,7 +207,7 @@ class CloneEventForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
+class EventAdmin(NamedInputsMixin, TimeChangeMixin, EventZoneMixin, TranslationAdmin):
     """Translated fields (events/translation.py) show as an English and a Spanish field."""
 
     form = EventAdminForm
@@ -164,13 +220,33 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
     autocomplete_fields = ["venue", "series"]
     filter_horizontal = ["topics"]
     inlines = [EventPartnerInline, SessionInline]
+    # What staff set first stays open; the long texts and what matters only for some events fold.
     fieldsets = [
-        (None, {"fields": ["title", "subtitle", "slug", "kind", "status", "series", "topics"]}),
-        (_("When and where"), {"fields": ["time_zone", "start", "end", "secondary_time_zones", "venue"]}),
-        (_("Texts"), {"fields": ["summary", "highlights", "description", "practical_information"]}),
-        (_("Languages"), {"fields": ["language", "interpretation_languages"]}),
-        (_("Online"), {"fields": ["join_url", "reminder_offsets"]}),
-        (_("After the event"), {"fields": ["recording_url", "slides_url"]}),
+        (
+            _("What and when"),
+            {
+                "fields": [
+                    *["title", "subtitle", "slug", "kind", "status", "series", "topics"],
+                    *["time_zone", "start", "end", "venue"],
+                ]
+            },
+        ),
+        (
+            _("Texts"),
+            {
+                "classes": ["collapse"],
+                "fields": ["summary", "highlights", "description", "practical_information"],
+            },
+        ),
+        (
+            _("Languages and other time zones"),
+            {
+                "classes": ["collapse"],
+                "fields": ["language", "interpretation_languages", "secondary_time_zones"],
+            },
+        ),
+        (_("Online"), {"classes": ["collapse"], "fields": ["join_url", "reminder_offsets"]}),
+        (_("After the event"), {"classes": ["collapse"], "fields": ["recording_url", "slides_url"]}),
     ]
     actions = ["clone_for_next_edition"]
 
@@ -238,7 +314,7 @@ class EventAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(TimeChangeMixin, EventZoneMixin, TranslationAdmin):
+class SessionAdmin(NamedInputsMixin, TimeChangeMixin, EventZoneMixin, TranslationAdmin):
     form = SessionAdminForm
     list_display = ["title", "event", "kind", "local_start", "local_end", "visibility"]
     list_filter = ["visibility", "kind", "event"]

@@ -1,4 +1,7 @@
-"""Admin form fields for the list-valued settings of events and sessions."""
+"""Admin form fields for the list-valued settings of events and sessions, their time zones, and
+session pickers that tell one "Coffee break" from the next."""
+
+import functools
 
 from django import forms
 from django.conf.global_settings import LANGUAGES
@@ -6,6 +9,68 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Event, Session, WebinarSeries, default_reminder_offsets, known_time_zones
+from .times import short_span
+
+# The zone database's regions. Names outside them are aliases kept for old systems ("US/Eastern",
+# "GB", "EST5EDT", "Etc/GMT+3") or no place at all ("Factory", "localtime", "posixrules").
+ZONE_REGIONS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+
+
+def _zone_label(name):
+    """'Buenos Aires (America/Argentina/Buenos_Aires)': the city first, so typing it finds the zone."""
+    if "/" not in name:
+        return name
+    return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} ({name})"
+
+
+@functools.cache
+def time_zone_choices():
+    """[(name, label)] of the zones staff choose from: UTC, then every place's zone by city."""
+    places = [name for name in known_time_zones() if name.split("/")[0] in ZONE_REGIONS]
+    return [("UTC", "UTC"), *sorted(((name, _zone_label(name)) for name in places), key=lambda c: c[1])]
+
+
+class TimeZoneChoiceField(forms.ChoiceField):
+    """One of time_zone_choices(), or the zone the object already has (an alias stored before)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+    def keep(self, value):
+        """Offer `value` too, when it is a zone name outside the list (the object's current zone)."""
+        if value and value in known_time_zones() and value not in dict(time_zone_choices()):
+            self.choices = [(value, value), *time_zone_choices()]
+
+
+def session_label(session, *, with_event=False):
+    """'Wed 3 Feb, 10:30–11:00 · Coffee break', in the event's zone; with the event's title first
+    when sessions of several events are listed together. Select the session's event with it."""
+    label = f"{short_span(session.start, session.end, session.event.tz)} · {session.title}"
+    return f"{session.event.title} · {label}" if with_event else label
+
+
+class SessionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Sessions labelled by day, time and title (session_label); its queryset selects their events."""
+
+    def __init__(self, queryset, *, with_event=False, **kwargs):
+        self.with_event = with_event
+        super().__init__(queryset, **kwargs)
+
+    def label_from_instance(self, obj):
+        return session_label(obj, with_event=self.with_event)
 
 
 class TimeZoneListField(forms.CharField):
@@ -55,6 +120,11 @@ def _language_field(**kwargs):
 
 
 class EventAdminForm(forms.ModelForm):
+    time_zone = TimeZoneChoiceField(
+        label=_("Time zone"),
+        initial="Europe/Brussels",
+        help_text=_("The organiser's zone. Type a city's first letters to find it."),
+    )
     secondary_time_zones = TimeZoneListField(
         label=_("Secondary time zones"),
         required=False,
@@ -80,6 +150,10 @@ class EventAdminForm(forms.ModelForm):
             *["practical_information", "language", "interpretation_languages", "join_url"],
             *["reminder_offsets", "recording_url", "slides_url"],
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].keep(self.instance.time_zone)
 
 
 class SessionAdminForm(forms.ModelForm):

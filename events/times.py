@@ -4,6 +4,8 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -91,3 +93,13 @@ def zoned_ranges(start, end, zone_names):
         if name and name not in seen:
             seen.append(name)
     return [zoned_range(start, end, name) for name in seen]
+
+
+def short_span(start, end, tz):
+    """'Wed 3 Feb, 10:30–11:00' in the zone `tz`, in the active language; the end's day too when it
+    falls on another day ('Wed 3 Feb, 22:00 – Thu 4 Feb, 01:00')."""
+    start, end = timezone.localtime(start, tz), timezone.localtime(end, tz)
+    day = date_format(start, "D j M")
+    if start.date() == end.date():
+        return f"{day}, {start:%H:%M}–{end:%H:%M}"
+    return f"{day}, {start:%H:%M} – {date_format(end, 'D j M')}, {end:%H:%M}"

@@ -336,6 +336,9 @@ EVENT_PAGE_ADDITIONS = ["registrations.event_page.registration_box"]
 # What other apps add to the demo data after the events' (events/demo.py, `manage.py load_demo`):
 # functions (today=...) that return the lines to print.
 DEMO_LOADERS = ["registrations.demo.load_demo_registrations"]
+# The admin's index, the staff home (ewevents/staff_only.py): a function (request, app_list)
+# returning the context of templates/admin/staff_home.html.
+STAFF_HOME = "registrations.admin.home.staff_home"
 
 # --- Registration ---------------------------------------------------------
 

@@ -25,6 +25,8 @@ from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 TEMPLATE = "staff_only.html"
 NO_PERMISSION_TEMPLATE = "staff_no_permission.html"
@@ -110,7 +112,23 @@ def staff_permission_required(*permissions):
 
 class StaffOnlyAdminSite(admin.AdminSite):
     """Django's admin site, answering a logged-in user without staff status with the staff-only
-    page rather than the admin's login page. Anonymous visitors are still sent to that login."""
+    page rather than the admin's login page. Anonymous visitors are still sent to that login.
+
+    Named as the public site is, in its colours (templates/admin/base_site.html). Its index is the
+    staff home: what `settings.STAFF_HOME` (a dotted path, called as `home(request, app_list)`,
+    returning the template's context) puts there, as ewevents imports neither app.
+    """
+
+    site_header = _("Electronics Watch events")
+    site_title = _("Electronics Watch events")
+    index_title = _("Staff home")
+    index_template = "admin/staff_home.html"
+    # The home lists every part of the admin; a sidebar repeating it would narrow every form.
+    enable_nav_sidebar = False
+
+    def index(self, request, extra_context=None):
+        home = import_string(settings.STAFF_HOME)
+        return super().index(request, {**home(request, self.get_app_list(request)), **(extra_context or {})})
 
     def admin_view(self, view, cacheable=False):
         checked = super().admin_view(view, cacheable)

@@ -20,9 +20,11 @@ from . import places
 class RegistrationSettingsInline(admin.StackedInline):
     model = RegistrationSettings
     form = places.RegistrationSettingsForm
+    formset = events_admin.NamedInputsFormSet
     max_num = 1
     can_delete = False
     readonly_fields = ["confirmed_count"]
+    fieldsets = places.REGISTRATION_SETTINGS_FIELDSETS
 
 
 class SessionWithPlacesInline(events_admin.SessionInline):
@@ -107,7 +109,7 @@ class EventAdmin(events_admin.EventAdmin):
             ),
         )
 
-    @admin.action(description=_("Tell registrants the recording is available"))
+    @admin.action(description=_("Tell registrants the recording is available"), permissions=["change"])
     def tell_recording_available(self, request, queryset):
         without_recording = 0
         for event in queryset:
@@ -160,10 +162,8 @@ class EventAdmin(events_admin.EventAdmin):
             return fieldsets
         return [
             *fieldsets,
-            (
-                _("Registrations"),
-                {"fields": ["registration_counts", "session_registration_counts", "staff_pages"]},
-            ),
+            (_("Registrations"), {"fields": ["registration_counts", "staff_pages"]}),
+            (_("Places by session"), {"classes": ["collapse"], "fields": ["session_registration_counts"]}),
         ]
 
     @admin.display(description=_("registrations by status"))

@@ -99,7 +99,7 @@ class InvitationAdmin(HistoryByIdMixin, admin.ModelAdmin):
     def registration_status(self, obj):
         return obj.registration.get_status_display() if obj.registration else "—"
 
-    @admin.action(description=_("Send invitation emails"))
+    @admin.action(description=_("Send invitation emails"), permissions=["change"])
     def send_invitation_emails(self, request, queryset):
         sent = guest_list.send_invitations(invitations=queryset)
         audit.log_changes(

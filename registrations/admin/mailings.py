@@ -4,6 +4,8 @@ Every view here is wrapped by admin_site.admin_view (staff only) and checks the
 model permission; sending is a POST, and the service refuses a second start.
 """
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from events.admin import NamedInputsMixin
+from events.forms import SessionMultipleChoiceField
 from events.models import Event, Session
 from events.translation import in_every_language
 from registrations.mailings import services as mailings
@@ -55,7 +59,7 @@ class NewAudienceForm(forms.Form):
     )
 
 
-class MailingAdmin(admin.ModelAdmin):
+class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
     form = MailingForm
     list_display = ["subject", "event", "audience", "status", "progress", "created"]
     list_filter = ["status", "audience", "event"]
@@ -108,6 +112,8 @@ class MailingAdmin(admin.ModelAdmin):
             if mailing is not None:
                 sessions = sessions.filter(event_id=mailing.event_id)
             kwargs["queryset"] = sessions
+            # A new mailing lists every event's sessions: each says its event too.
+            kwargs["form_class"] = functools.partial(SessionMultipleChoiceField, with_event=mailing is None)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

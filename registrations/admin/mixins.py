@@ -24,10 +24,20 @@ class RefusedActionMixin:
     """An action the user may not run (its allowed_permissions) is not offered; posted anyway,
     it is refused with 403 rather than Django's "No action selected", so nothing runs either way."""
 
-    def response_action(self, request, queryset):
+    def _refuse_unoffered_action(self, request):
         name = request.POST.get("action", "")
         # _get_base_actions: every action before the permission filter (Django's own list).
         every_action = {action_name for _function, action_name, _description in self._get_base_actions()}
         if name in every_action and name not in self.get_actions(request):
             raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        # Django looks at a posted action only when the user is offered some: one offered none
+        # would get the list back rather than the refusal.
+        if request.method == "POST" and "index" in request.POST:
+            self._refuse_unoffered_action(request)
+        return super().changelist_view(request, extra_context)
+
+    def response_action(self, request, queryset):
+        self._refuse_unoffered_action(request)
         return super().response_action(request, queryset)

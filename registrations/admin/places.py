@@ -9,11 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events.forms import SessionAdminForm
-from registrations.models import Registration, RegistrationSettings, SessionChoice, SessionPlaces
+from events.forms import SessionAdminForm, session_label
+from registrations.models import (
+    OPTIONAL_FIELDS,
+    FieldState,
+    Registration,
+    RegistrationSettings,
+    SessionChoice,
+    SessionPlaces,
+)
 from registrations.privacy import audit
 from registrations.signup import selectors, staff_places
 
@@ -26,16 +34,79 @@ def _check_against_held(value, held):
     return value
 
 
+def field_state_name(name):
+    """The form field that holds the state of the optional question `name`."""
+    return f"field_state_{name}"
+
+
+REGISTRATION_SETTINGS_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "mode",
+                "invitation_code",
+                "opens_at",
+                "closes_at",
+                "capacity",
+                "offer_hours",
+                "confirmed_count",
+            ]
+        },
+    ),
+    (
+        _("Questions on the form"),
+        {
+            "fields": [field_state_name(name) for name in OPTIONAL_FIELDS],
+            "description": _(
+                "Name, email and the sessions are always asked; each of these is hidden, optional "
+                "or required."
+            ),
+        },
+    ),
+]
+
+
 class RegistrationSettingsForm(forms.ModelForm):
+    """The settings, with one choice per optional question (hidden, optional, required) in place of
+    the JSON `field_settings` holds. A state equal to the default is not stored, so a webinar's
+    defaults (RegistrationSettings.field_state) still follow the event."""
+
     class Meta:
         model = RegistrationSettings
         fields = [
             *["mode", "invitation_code", "opens_at", "closes_at"],
-            *["capacity", "offer_hours", "field_settings"],
+            *["capacity", "offer_hours"],
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in OPTIONAL_FIELDS:
+            self.fields[field_state_name(name)].initial = self._state(name)
+
+    def _state(self, name):
+        if self.instance.event_id is None:  # no event yet: no webinar defaults
+            return self.instance.field_settings.get(name, FieldState.OPTIONAL)
+        return self.instance.field_state(name)
+
+    def _default_state(self, name):
+        stored = self.instance.field_settings
+        try:
+            self.instance.field_settings = {}
+            return self._state(name)
+        finally:
+            self.instance.field_settings = stored
 
     def clean_capacity(self):
         return _check_against_held(self.cleaned_data.get("capacity"), self.instance.confirmed_count)
+
+    def _post_clean(self):
+        super()._post_clean()  # sets the instance's event, which decides the defaults
+        chosen = {name: self.cleaned_data.get(field_state_name(name)) for name in OPTIONAL_FIELDS}
+        if all(chosen.values()):
+            self.instance.field_settings = {
+                name: state for name, state in chosen.items() if state != self._default_state(name)
+            }
 
 
 class SessionWithPlacesForm(SessionAdminForm):
@@ -56,6 +127,15 @@ class SessionWithPlacesForm(SessionAdminForm):
     def clean_capacity(self):
         places = _places(self.instance)
         return _check_against_held(self.cleaned_data.get("capacity"), places.confirmed_count if places else 0)
+
+
+# Declared on the class, as if written out one by one, so the admin may name them in its fieldsets.
+for _name in OPTIONAL_FIELDS:
+    RegistrationSettingsForm.base_fields[field_state_name(_name)] = RegistrationSettingsForm.declared_fields[
+        field_state_name(_name)
+    ] = forms.ChoiceField(
+        label=capfirst(Registration._meta.get_field(_name).verbose_name), choices=FieldState.choices
+    )
 
 
 def _places(session):
@@ -113,7 +193,7 @@ class SessionChoiceInline(admin.TabularInline):
     model = SessionChoice
     extra = 0
     can_delete = False
-    fields = ["session", "status", "waiting_since", "position"]
+    fields = ["session_when", "status", "waiting_since", "position"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -124,8 +204,15 @@ class SessionChoiceInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("session", "registration").order_by("session__start")
+            super()
+            .get_queryset(request)
+            .select_related("session__event", "registration")
+            .order_by("session__start")
         )
+
+    @admin.display(description=_("session"))
+    def session_when(self, choice):
+        return session_label(choice.session)
 
     @admin.display(description=_("place on the waiting list"))
     def position(self, choice):
@@ -143,7 +230,7 @@ class GivePlaceForm(forms.Form):
     )
 
 
-@admin.action(description=_("Give a place out of turn (adds one place)"))
+@admin.action(description=_("Give a place out of turn (adds one place)"), permissions=["change"])
 def give_place_out_of_turn(modeladmin, request, queryset):
     """The admin action: ask why, then give each selected registration one more place of its own."""
     form = GivePlaceForm(request.POST if "reason" in request.POST else None)
@@ -210,12 +297,17 @@ def _give_next_place(modeladmin, request, queryset, give):
         )
 
 
-@admin.action(description=_("Give the next place on the event's waiting list (adds one place)"))
+@admin.action(
+    description=_("Give the next place on the event's waiting list (adds one place)"), permissions=["change"]
+)
 def give_next_event_place(modeladmin, request, queryset):
     _give_next_place(modeladmin, request, queryset, lambda event: staff_places.give_next_place(event=event))
 
 
-@admin.action(description=_("Give the next place on the session's waiting list (adds one place)"))
+@admin.action(
+    description=_("Give the next place on the session's waiting list (adds one place)"),
+    permissions=["change"],
+)
 def give_next_session_place(modeladmin, request, queryset):
     _give_next_place(
         modeladmin,

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import page_cache
+from events.admin import NamedInputsMixin
 from events.translation import in_every_language
 from registrations.eventday.exports import registrations_csv
 from registrations.eventday.permissions import EXPORT_PERSONAL_DATA, VIEW_REGISTRATIONS
@@ -40,7 +42,7 @@ from .mixins import HistoryByIdMixin, RefusedActionMixin
 
 
 @admin.register(RegistrationSettings)
-class RegistrationSettingsAdmin(admin.ModelAdmin):
+class RegistrationSettingsAdmin(NamedInputsMixin, admin.ModelAdmin):
     list_display = ["event", "mode", "opens_at", "closes_at", "capacity", "confirmed_count"]
     list_filter = ["mode"]
     search_fields = [f"event__{column}" for column in in_every_language("title")]
@@ -48,6 +50,10 @@ class RegistrationSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["confirmed_count"]
     autocomplete_fields = ["event"]
     form = places.RegistrationSettingsForm
+
+    def get_fieldsets(self, request, obj=None):
+        event = (None, {"fields": ["event"]})
+        return [event, *places.REGISTRATION_SETTINGS_FIELDSETS]
 
     # Event pages cached whole show whether registration is open and the places left.
     def save_model(self, request, obj, form, change):
@@ -178,6 +184,28 @@ class CheckInInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Delete selected cancelled or rejected registrations"), permissions=["delete"])
+def delete_inactive_registrations(modeladmin, request, queryset):
+    """Django's delete_selected (its confirmation page, then delete_queryset) for the inactive
+    registrations of the selection; the active ones are left, and staff told to cancel them first."""
+    inactive = queryset.exclude(status__in=Registration.ACTIVE_STATUSES)
+    active = queryset.filter(status__in=Registration.ACTIVE_STATUSES).count()
+    if active and not request.POST.get("post"):
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d registration is active and was left: cancel it first, to free its place.",
+                "%(count)d registrations are active and were left: cancel them first, to free their places.",
+                active,
+            )
+            % {"count": active},
+            messages.WARNING,
+        )
+    if not inactive.exists():
+        return None
+    return delete_selected(modeladmin, request, inactive)
+
+
 @admin.register(Registration)
 class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
     form = RegistrationAdminForm
@@ -262,6 +290,19 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_actions(self, request):
+        # Django's "Delete selected" asks has_delete_permission of each row only on its confirmation
+        # page, where one active registration among them turned the whole deletion into "your
+        # account doesn't have permission". Ours deletes the inactive ones and says which it left.
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:  # offered only with the delete permission (Django's filter)
+            actions["delete_selected"] = (
+                delete_inactive_registrations,
+                "delete_selected",
+                delete_inactive_registrations.short_description,
+            )
+        return actions
+
     def get_urls(self):
         urls = [
             path(
@@ -326,7 +367,7 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
     def session_titles(self, obj):
         return "; ".join(session.title for session in obj.sessions.all()) or "—"
 
-    @admin.action(description=_("Approve selected pending registrations"))
+    @admin.action(description=_("Approve selected pending registrations"), permissions=["change"])
     def approve(self, request, queryset):
         changed, skipped = [], 0
         for registration in queryset:
@@ -349,7 +390,7 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
         )
         _report(self, request, message, done, skipped)
 
-    @admin.action(description=_("Reject selected registrations"))
+    @admin.action(description=_("Reject selected registrations"), permissions=["change"])
     def reject(self, request, queryset):
         done = skipped = 0
         changed = []
@@ -366,7 +407,7 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
         )
         _report(self, request, message, done, skipped)
 
-    @admin.action(description=_("Cancel selected registrations"))
+    @admin.action(description=_("Cancel selected registrations"), permissions=["change"])
     def cancel(self, request, queryset):
         done = skipped = 0
         changed = []
@@ -383,7 +424,7 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
         )
         _report(self, request, message, done, skipped)
 
-    @admin.action(description=_("Resend the email stating the current status"))
+    @admin.action(description=_("Resend the email stating the current status"), permissions=["change"])
     def resend_confirmation(self, request, queryset):
         done = 0
         resent = []
