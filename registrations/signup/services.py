@@ -24,7 +24,7 @@ from registrations.models import (
     SessionPlaces,
 )
 
-from . import abuse, capacity, emails, selectors, waiting_list
+from . import abuse, capacity, emails, questions, selectors, waiting_list
 
 # Answers copied from `data` onto a new registration, besides name and email.
 _ANSWER_FIELDS = (*OPTIONAL_FIELDS, "language", "time_zone")
@@ -105,7 +105,8 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     Side effects: creates the event's RegistrationSettings if missing and locks it (and
     the chosen sessions that have a capacity); inserts the Registration and its session
     choices; when confirmed, increments RegistrationSettings.confirmed_count and the
-    confirmed_count of each session it holds a place in; queues one outbox email:
+    confirmed_count of each session it holds a place in; stores its answers to the event's
+    questions (`data["answers"]`, see questions.save_answers); queues one outbox email:
     "registered", "waitlisted" or "awaiting_approval". In guest-list mode links the
     invitation to the new registration (replacing a cancelled or rejected one).
 
@@ -137,6 +138,7 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     _refuse_second_registration(event, registration.email)
     outcome = _outcome_for_new_registration(settings, sessions)
     _save_new_registration(registration, outcome, sessions, settings, now)
+    questions.save_answers(registration=registration, answers=data.get("answers"))
     if invitation is not None:
         # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
         invitation.registration = registration
@@ -410,7 +412,8 @@ def change_registration(*, registration, data, now=None):
     longer chosen frees its place, which goes to the head of its waiting list.
 
     Side effects: locks the event's settings row, then the newly chosen sessions with a
-    capacity, then the registration; saves the answers and session choices; changes the
+    capacity, then the registration; saves the answers (those to the event's questions through
+    questions.save_answers) and session choices; changes the
     counts of the sessions whose places were taken or freed; gives freed places to the
     waiting lists (waiting_list.fill); queues one "changed" email, whose cancel.ics
     withdraws the entries of the sessions it no longer holds.
@@ -424,6 +427,8 @@ def change_registration(*, registration, data, now=None):
     for field in changed:
         setattr(registration, field, data[field])
     registration.save(update_fields=[*changed, "updated"])
+    if "answers" in data:
+        questions.save_answers(registration=registration, answers=data["answers"])
     held_before = None
     if "sessions" in data:
         held_before = emails.held_session_pks(registration)
