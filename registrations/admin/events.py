@@ -85,6 +85,7 @@ class EventAdmin(events_admin.EventAdmin):
             ("registrations:staff_badges", _("Name badges (print)")),
             ("registrations:staff_registrations_csv", _("All registrations (CSV)")),
             ("registrations:staff_registrations_excel", _("All registrations (CSV for Excel)")),
+            ("registrations:staff_registrations_xlsx", _("All registrations (Excel workbook)")),
         ]
         return format_html(
             "<ul>{}{}</ul>",
