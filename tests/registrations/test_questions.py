@@ -240,9 +240,11 @@ def test_questions_are_asked_in_the_active_language(event_with_questions):
         form = RegistrationForm(event=q["event"], user=AnonymousUser())
         sector = form.fields[field(q["sector"])]
         labels = [str(label) for _value, label in sector.choices]
+        countries = {code: str(name) for code, name in form.fields[field(q["from"])].choices}
 
     assert sector.label == "Sector de actividad"
     assert labels == ["Comprador público", "Sindicato", "Otro"]
+    assert (countries["BE"], countries["ES"]) == ("Bélgica", "España")
     # No Spanish given: the English label.
     assert form.fields[field(q["topics"])].label == "Topics"
 
