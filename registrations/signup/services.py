@@ -18,6 +18,8 @@ from registrations.models import (
     OPTIONAL_FIELDS,
     Invitation,
     OutboxEmail,
+    Question,
+    QuestionChoice,
     Registration,
     RegistrationSettings,
     SessionChoice,
@@ -471,11 +473,13 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
 
     The settings keep the mode, capacity, optional fields and invitation code; the
     opening and closing times move by `offset` like the event's. Each session keeps its
-    capacity. Registrations and guest lists are not copied, so the copy starts with no
-    confirmed places.
+    capacity. The event's own registration questions are copied with their choices.
+    Registrations (and so answers) and guest lists are not copied, so the copy starts with
+    no confirmed places.
 
     Side effects: those of events.services.clone_event, plus one RegistrationSettings
-    row when `event` has one and a SessionPlaces row per session with a capacity.
+    row when `event` has one, a SessionPlaces row per session with a capacity, and a
+    Question row per question of `event` with its QuestionChoice rows.
     Returns the new Event.
     """
     clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
@@ -499,4 +503,29 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
             closes_at=event_services.shift_local_time(settings.closes_at, offset=offset, tz=event.tz),
         )
         page_cache.places_changed(clone)
+    _copy_questions(event, clone)
     return clone
+
+
+def _copy_questions(event, clone):
+    """Give `clone` a copy of each of `event`'s registration questions with its choices; no answers."""
+    questions = list(Question.objects.filter(event=event).prefetch_related("choices").order_by("order", "pk"))
+    copies = Question.objects.bulk_create(
+        Question(
+            event=clone,
+            kind=question.kind,
+            label_en=question.label_en,
+            label_es=question.label_es,
+            help_text_en=question.help_text_en,
+            help_text_es=question.help_text_es,
+            required=question.required,
+            audience=question.audience,
+            order=question.order,
+        )
+        for question in questions
+    )
+    QuestionChoice.objects.bulk_create(
+        QuestionChoice(question=copy, label_en=choice.label_en, label_es=choice.label_es, order=choice.order)
+        for question, copy in zip(questions, copies, strict=True)
+        for choice in question.choices.all()
+    )

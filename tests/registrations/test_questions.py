@@ -1,5 +1,6 @@
 """Questions staff add to an event's registration form: who is asked, what is stored, what stays readable."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -335,3 +336,24 @@ def test_register_and_manage_pages_ask_questions_in_constant_queries(client, dja
             assert client.get(register).status_code == 200
         with django_assert_num_queries(8):
             assert client.get(manage).status_code == 200
+
+
+def test_next_edition_starts_with_the_questions_and_choices_but_no_answers(event_with_questions):
+    q = event_with_questions
+    register_with_form(q["event"], form_data(**{field(q["sector"]): choice_id(q["sector"], "Union")}))
+
+    clone = services.clone_event_with_settings(
+        event=q["event"], offset=dt.timedelta(days=364), title="Next edition", slug="next-edition"
+    )
+
+    copied = Question.objects.filter(event=clone).order_by("order")
+    assert [(c.label_en, c.label_es, c.kind) for c in copied] == [
+        (o.label_en, o.label_es, o.kind) for o in Question.objects.filter(event=q["event"]).order_by("order")
+    ]
+    sector = copied.get(label_en="Sector")
+    assert list(sector.choices.values_list("label_en", "label_es")) == [
+        ("Public buyer", "Comprador público"),
+        ("Union", "Sindicato"),
+        ("Other", "Otro"),
+    ]
+    assert Answer.objects.filter(question__event=clone).count() == 0
