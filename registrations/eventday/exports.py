@@ -119,9 +119,9 @@ class _QuestionColumns:
         return ["; ".join(texts) for texts in cells]
 
 
-def _registration_rows(queryset, *, with_event=False):
-    columns = _QuestionColumns(queryset)
-    header = [
+def _fixed_headers():
+    """The headers of the fixed columns, in the active language."""
+    return [
         _("name"),
         _("email"),
         _("organisation"),
@@ -137,8 +137,12 @@ def _registration_rows(queryset, *, with_event=False):
         _("language"),
         _("time zone"),
         _("created"),
-        *columns.headers,
     ]
+
+
+def _registration_rows(queryset, *, with_event=False):
+    columns = _QuestionColumns(queryset)
+    header = [*_fixed_headers(), *columns.headers]
     registrations = columns.prefetch(
         queryset.prefetch_related(
             Prefetch("sessions", queryset=Session.objects.order_by("start", "end", "pk").only("title"))

@@ -100,6 +100,22 @@ def _secrets(registrations, invitations):
     return secrets
 
 
+def _registration(registration):
+    return {
+        **_fields(registration, _REGISTRATION_FIELDS),
+        "event": _event(registration.event),
+        "sessions": [session.title for session in registration.sessions.all()],
+        "check_ins": [
+            {"day": check_in.day, "checked_in_at": check_in.checked_in_at}
+            for check_in in registration.checkins.all()
+        ],
+        "answers": [
+            {"question": answer.question.label_en, "answer": answer.text}
+            for answer in registration.answers.all()
+        ],
+    }
+
+
 def personal_data(email):
     """Return a dict of everything held on `email` (see the module docstring), in constant queries."""
     email = email.strip()
@@ -136,22 +152,7 @@ def personal_data(email):
         "email": email,
         "exported_at": timezone.now(),
         "accounts": [_account(user) for user in users],
-        "registrations": [
-            {
-                **_fields(registration, _REGISTRATION_FIELDS),
-                "event": _event(registration.event),
-                "sessions": [session.title for session in registration.sessions.all()],
-                "check_ins": [
-                    {"day": check_in.day, "checked_in_at": check_in.checked_in_at}
-                    for check_in in registration.checkins.all()
-                ],
-                "answers": [
-                    {"question": answer.question.label_en, "answer": answer.text}
-                    for answer in registration.answers.all()
-                ],
-            }
-            for registration in registrations
-        ],
+        "registrations": [_registration(registration) for registration in registrations],
         "invitations": [
             {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
             for invitation in invitations

@@ -10,6 +10,7 @@ registers or changes the registration.
 """
 
 from django import forms
+from django.utils.html import conditional_escape
 from django.utils.translation import override
 from django_countries import countries
 
@@ -48,7 +49,12 @@ def field_name(question):
 
 def form_field(question):
     """The form field that asks `question`, labelled in the active language; required as staff set it."""
-    common = {"label": question.label, "help_text": question.help_text, "required": question.required}
+    # Help texts are rendered unescaped by Django and crispy forms: staff's text is escaped here.
+    common = {
+        "label": question.label,
+        "help_text": conditional_escape(question.help_text),
+        "required": question.required,
+    }
     kind = question.kind
     if kind == Question.Kind.LONG_TEXT:
         return MultiLineField(

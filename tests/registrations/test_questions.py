@@ -357,3 +357,24 @@ def test_next_edition_starts_with_the_questions_and_choices_but_no_answers(event
         ("Other", "Otro"),
     ]
     assert Answer.objects.filter(question__event=clone).count() == 0
+
+
+def test_staff_text_in_a_question_is_shown_as_text_not_markup(client):
+    event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(event=event)
+    factories.QuestionFactory(
+        event=event,
+        label_en="<b>Sector</b>",
+        help_text_en='<img src="x">Choose one',
+        kind=Question.Kind.SINGLE_CHOICE,
+        choices=["<i>Union</i>", "Other"],
+    )
+
+    page = client.get(reverse("registrations:register", kwargs={"slug": event.slug})).content.decode()
+
+    assert "<b>Sector</b>" not in page
+    assert '<img src="x">' not in page
+    assert "<i>Union</i>" not in page
+    assert "&lt;b&gt;Sector&lt;/b&gt;" in page
+    assert "&lt;img src=&quot;x&quot;&gt;Choose one" in page
+    assert "&lt;i&gt;Union&lt;/i&gt;" in page
