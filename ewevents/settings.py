@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # The country question's list, its names in the visitor's language (registrations.signup.questions).
+    "django_countries",
     "events",
     "registrations",
 ]

@@ -1,6 +1,7 @@
 """The registrations' demo data, loaded through settings.DEMO_LOADERS (events.demo, `manage.py load_demo`).
 
-Demo guests register for the upcoming demo conference, so that a new user sees places
+Demo guests register for the upcoming demo conference, answering its own two questions
+(staff see them in admin, the summary and the exports), so that a new user sees places
 and waiting lists at work: the event shows places left, and its lunchtime workshop is
 full, with demo guests waiting for it. Everything goes through the services a visitor's
 registration and staff's capacity edits go through, so counts, the waiting order and
@@ -16,7 +17,7 @@ from django.utils import timezone
 from events.demo import DEMO_CONFERENCE, DEMO_WORKSHOP, PANEL_REGULATORY
 from events.models import Event
 
-from .models import Registration, RegistrationSettings, SessionChoice, SessionPlaces
+from .models import Question, QuestionChoice, Registration, RegistrationSettings, SessionChoice, SessionPlaces
 from .signup import services, staff_places
 
 EVENT_CAPACITY = 120
@@ -29,6 +30,23 @@ GUESTS = [
     ("Demo Guest Four", "demo-guest-4@example.org", "Demo Regional Government (fictional)", "public_buyer"),
     ("Demo Guest Five", "demo-guest-5@example.org", "Demo Workers' Rights NGO (fictional)", "civil_society"),
 ]
+# The demo conference's own registration questions: (English, Spanish) label and choices.
+SECTOR_QUESTION = (
+    "Where do you buy or monitor electronics?",
+    "¿Dónde compra o supervisa productos electrónicos?",
+)
+SECTOR_CHOICES = [
+    ("Central government", "Gobierno central"),
+    ("Regional or local government", "Gobierno regional o local"),
+    ("Hospitals or universities", "Hospitales o universidades"),
+    ("I do not buy electronics", "No compro productos electrónicos"),
+]
+TOPICS_QUESTION = ("Which topics should the panels cover?", "¿Qué temas deberían tratar los paneles?")
+TOPICS_CHOICES = [
+    ("Contract clauses", "Cláusulas contractuales"),
+    ("Mining of minerals", "Extracción de minerales"),
+    ("Remedy for workers", "Reparación para los trabajadores"),
+]
 
 
 def load_demo_registrations(*, today):
@@ -36,8 +54,9 @@ def load_demo_registrations(*, today):
 
     Opens registration for the demo conference with EVENT_CAPACITY places and gives its
     workshop WORKSHOP_CAPACITY places (never fewer than are held, so a run after staff
-    gave more places still passes), then registers each guest in GUESTS who has no active
-    registration, for the workshop and a morning panel. Running it again adds nothing.
+    gave more places still passes), adds the conference's own two questions if missing, then
+    registers each guest in GUESTS who has no active registration, for the workshop and a
+    morning panel, answering both questions. Running it again adds nothing.
     Side effects are those of the services: one email per new registration, and the
     "promoted" emails of any places a raised capacity gives. Everything happens at this
     time of day on `today`, load_demo's today, which dates the demo conference.
@@ -47,6 +66,8 @@ def load_demo_registrations(*, today):
     workshop = event.sessions.get(title=DEMO_WORKSHOP)
     panel = event.sessions.get(title=PANEL_REGULATORY)
     _open_with_places(event, workshop, now=timezone.now() + offset)
+    sector = _question(event, SECTOR_QUESTION, Question.Kind.SINGLE_CHOICE, SECTOR_CHOICES, order=1)
+    topics = _question(event, TOPICS_QUESTION, Question.Kind.MULTIPLE_CHOICE, TOPICS_CHOICES, order=2)
     registered = set(
         Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES).values_list(
             "email", flat=True
@@ -55,9 +76,28 @@ def load_demo_registrations(*, today):
     for name, email, organisation, attendee_type in GUESTS:
         if email not in registered:
             answers = {"organisation": organisation, "attendee_type": attendee_type, "time_zone": "UTC"}
-            data = {"name": name, "email": email, "sessions": [panel, workshop], **answers}
+            own = {
+                sector: str(sector.choices.first().pk),
+                topics: [str(pk) for pk in topics.choices.values_list("pk", flat=True)[:2]],
+            }
+            data = {"name": name, "email": email, "sessions": [panel, workshop], "answers": own, **answers}
             services.register(event=event, data=data, now=timezone.now() + offset)
     return _summary(workshop)
+
+
+def _question(event, labels, kind, choices, *, order):
+    """The event's optional question with this English label, made with its choices if missing."""
+    question, created = Question.objects.get_or_create(
+        event=event,
+        label_en=labels[0],
+        defaults={"label_es": labels[1], "kind": kind, "order": order},
+    )
+    if created:
+        QuestionChoice.objects.bulk_create(
+            QuestionChoice(question=question, label_en=english, label_es=spanish, order=position)
+            for position, (english, spanish) in enumerate(choices)
+        )
+    return question
 
 
 def _open_with_places(event, workshop, *, now):

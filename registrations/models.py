@@ -434,6 +434,9 @@ class AccessRecord(models.Model):
         SUMMARY = "summary", _("Summary")
         SUMMARY_CSV = "summary_csv", _("Summary table (CSV)")
         PERSONAL_DATA = "personal_data", _("Personal data export")
+        REGISTRATIONS_XLSX = "registrations_xlsx", _("Registrations (Excel workbook)")
+        SEASON_CSV = "season_csv", _("Registrations of several events (CSV)")
+        SEASON_XLSX = "season_xlsx", _("Registrations of several events (Excel workbook)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -623,6 +626,115 @@ class AbuseCounter(models.Model):
 
     def __str__(self):
         return self.cache_key
+
+
+class QuestionQuerySet(models.QuerySet):
+    def for_audiences(self, audiences):
+        """The questions asked of viewers in `audiences` (registrations.signup.questions.audiences_of)."""
+        return self.filter(audience__in=audiences)
+
+
+class Question(models.Model):
+    """A question staff ask on one event's registration form, besides the fixed ones.
+
+    Label and help text have a column per language (registrations/translation.py). Choices,
+    for the choice kinds, are QuestionChoice rows. Answers are Answer rows, each keeping the
+    text of what was answered, so a question changed later leaves them readable.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        CHECKBOX = "checkbox", _("Checkbox (yes or no)")
+        COUNTRY = "country", _("Country")
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", _("Everyone")
+        AFFILIATES = "affiliates", _("Affiliates only")
+        GUESTS = "guests", _("Guests only (not affiliates)")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("event")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEXT)
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    audience = models.CharField(
+        _("asked of"),
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.EVERYONE,
+        help_text=_("Guests are people who are not affiliates; staff are asked the affiliates' questions."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "order", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def has_choices(self):
+        return self.kind in self.CHOICE_KINDS
+
+
+class QuestionChoice(models.Model):
+    """One answer to choose for a single- or multiple-choice question."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    label = models.CharField(_("choice"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.label
+
+
+class Answer(models.Model):
+    """A registration's answer to one of its event's questions. Written by registrations.signup.questions.
+
+    `value` is what the form reads back: the text typed; the chosen choices' ids, in the
+    choices' order, joined by ","; a country's code; "yes" for a ticked checkbox. `text` is the
+    answer as people read it, in English, written with it: the choices' and the country's names
+    then, so renaming or deleting a choice later leaves the answer readable.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="answers", verbose_name=_("registration")
+    )
+    # RESTRICT: a question with answers is kept, unless its event (and so its registrations) goes.
+    question = models.ForeignKey(
+        Question, on_delete=models.RESTRICT, related_name="answers", verbose_name=_("question")
+    )
+    value = models.TextField(_("value"), blank=True)
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        ordering = ["question__order", "question_id"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self):
+        return self.text
 
 
 # Django finds an app's models in its models module; the outbox keeps its own beside its code.

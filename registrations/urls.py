@@ -36,6 +36,12 @@ urlpatterns = [
         name="staff_registrations_excel",
     ),
     path(
+        "staff/events/<slug:slug>/registrations.xlsx",
+        staff_views.registrations_xlsx_export,
+        name="staff_registrations_xlsx",
+    ),
+    path("staff/registrations/season/", staff_views.season_export, name="staff_season_export"),
+    path(
         "staff/events/<slug:slug>/participants/", staff_views.participant_list, name="staff_participant_list"
     ),
     path("staff/events/<slug:slug>/badges/", staff_views.badges, name="staff_badges"),

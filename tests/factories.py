@@ -197,7 +197,14 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from registrations.models import Invitation, Registration, RegistrationSettings, SessionPlaces  # noqa: E402
+from registrations.models import (  # noqa: E402
+    Invitation,
+    Question,
+    QuestionChoice,
+    Registration,
+    RegistrationSettings,
+    SessionPlaces,
+)
 
 
 class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
@@ -242,3 +249,23 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     name = factory.Sequence(lambda n: f"Guest {n}")
     email = factory.Sequence(lambda n: f"guest{n}@example.com")
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    label = factory.Sequence(lambda n: f"Question {n}")
+    kind = Question.Kind.TEXT
+    order = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def choices(self, create, extracted, **kwargs):
+        """QuestionFactory(choices=["Yes", "No"]) or with (English, Spanish) pairs."""
+        if not create or not extracted:
+            return
+        for order, label in enumerate(extracted):
+            english, spanish = label if isinstance(label, tuple) else (label, None)
+            QuestionChoice.objects.create(question=self, label_en=english, label_es=spanish, order=order)

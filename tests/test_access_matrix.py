@@ -170,10 +170,21 @@ ROUTES: dict[str, list[Case]] = {
     "registrations:staff_summary": _each_event(STAFF),
     "registrations:staff_summary_csv": [
         Case(table, lambda w, table=table: {"slug": w.conference.slug, "table": table}, STAFF)
-        for table in ("statuses", "attendee-types", "sessions", "catering", "interpretation", "accessibility")
+        for table in (
+            "statuses",
+            "attendee-types",
+            "sessions",
+            "catering",
+            "interpretation",
+            "accessibility",
+            "questions",
+        )
     ],
     "registrations:staff_registrations_csv": _each_event(STAFF),
     "registrations:staff_registrations_excel": _each_event(STAFF),
+    "registrations:staff_registrations_xlsx": _each_event(STAFF),
+    # GET shows the form; with a format and two days, the file (tests/registrations/test_season_exports.py).
+    "registrations:staff_season_export": [Case("", lambda w: {}, STAFF)],
     "registrations:staff_participant_list": _each_event(STAFF),
     "registrations:staff_badges": _each_event(STAFF),
     "registrations:checkin": _each_event(STAFF),

@@ -14,7 +14,7 @@ from registrations.mailings import followups
 from registrations.models import RegistrationSettings
 from registrations.signup import services, staff_places
 
-from . import places
+from . import places, questions
 
 
 class RegistrationSettingsInline(admin.StackedInline):
@@ -99,14 +99,16 @@ class EventAdmin(events_admin.EventAdmin):
             ("registrations:staff_badges", _("Name badges (print)")),
             ("registrations:staff_registrations_csv", _("All registrations (CSV)")),
             ("registrations:staff_registrations_excel", _("All registrations (CSV for Excel)")),
+            ("registrations:staff_registrations_xlsx", _("All registrations (Excel workbook)")),
         ]
         return format_html(
-            "<ul>{}</ul>",
+            "<ul>{}{}</ul>",
             format_html_join(
                 "",
                 '<li><a href="{}">{}</a></li>',
                 ((reverse(name, kwargs={"slug": obj.slug}), label) for name, label in links),
             ),
+            questions.question_links(obj),
         )
 
     @admin.action(description=_("Tell registrants the recording is available"), permissions=["change"])

@@ -36,7 +36,7 @@ from registrations.models import (
 from registrations.privacy import audit
 from registrations.signup import services, staff_places
 
-from . import places
+from . import places, questions
 from .forms import CsvUploadForm
 from .mixins import HistoryByIdMixin, RefusedActionMixin
 
@@ -236,12 +236,13 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
         "waitlisted_at",
         "cancelled_at",
         "anonymised_at",
+        "question_answers",
     ]
     fieldsets = [
         (None, {"fields": ["event", "status", "user", "name", "email", "session_titles"]}),
         (
             _("Answers"),
-            {"fields": [*OPTIONAL_FIELDS, "language", "time_zone"]},
+            {"fields": [*OPTIONAL_FIELDS, "language", "time_zone", "question_answers"]},
         ),
         (
             _("Record"),
@@ -271,6 +272,10 @@ class RegistrationAdmin(HistoryByIdMixin, RefusedActionMixin, admin.ModelAdmin):
         "resend_confirmation",
         "export_csv",
     ]
+
+    @admin.display(description=_("answers to the event's questions"))
+    def question_answers(self, obj):
+        return questions.answers_table(obj)
 
     # Through the service, so an active registration's places go to the waiting lists first.
     def delete_model(self, request, obj):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import LANGUAGE_NAMES, Session
-from registrations.models import Registration, SessionChoice, places_left
+from registrations.models import Answer, Question, Registration, SessionChoice, places_left
 from registrations.signup import capacity
 from registrations.signup.forms import NO_INTERPRETATION
 
@@ -215,6 +215,74 @@ def accessibility_table(event):
     )
 
 
+def questions_table(event):
+    """Confirmed registrants of `event` per answer to each of its choice, checkbox and country questions.
+
+    A choice question lists every current choice, chosen or not (a multiple-choice answer
+    counts once per choice in it); answers naming a choice since removed count under the text
+    they were given with. A checkbox counts its ticks, a country question each country named.
+    Two queries when the event has such questions, one when it has none.
+    """
+    counted = [*Question.CHOICE_KINDS, Question.Kind.CHECKBOX, Question.Kind.COUNTRY]
+    questions = list(
+        Question.objects.filter(event=event, kind__in=counted)
+        .prefetch_related("choices")
+        .order_by("order", "pk")
+    )
+    headers = [_("Question"), _("Answer"), _("Confirmed")]
+    if not questions:
+        return Table("questions", _("Answers to the event's questions"), headers, [])
+    groups = (
+        Answer.objects.filter(
+            question__in=questions,
+            registration__event=event,
+            registration__status=Registration.Status.CONFIRMED,
+        )
+        .order_by()
+        .values("question", "value", "text")
+        .annotate(n=Count("pk"))
+        .values_list("question", "value", "text", "n")
+    )
+    by_choice = defaultdict(Counter)  # question id -> {choice id (str) or ("text", text): people}
+    for question_id, value, text, n in groups:
+        by_choice[question_id][(value, text)] += n
+    rows = []
+    for question in questions:
+        answers = by_choice[question.pk]
+        if question.has_choices:
+            rows += _choice_rows(question, answers)
+        elif question.kind == Question.Kind.CHECKBOX:
+            rows.append([question.label, _("yes"), sum(answers.values())])
+        else:
+            per_text = Counter()
+            for (_value, text), n in answers.items():
+                per_text[text] += n
+            rows += [
+                [question.label, text, n] for text, n in sorted(per_text.items(), key=lambda i: (-i[1], i[0]))
+            ]
+    return Table("questions", _("Answers to the event's questions"), headers, rows)
+
+
+def _choice_rows(question, answers):
+    choices = list(question.choices.all())
+    current = {str(choice.pk) for choice in choices}
+    per_choice = Counter()
+    removed = Counter()  # the text of answers naming a removed choice
+    for (value, text), n in answers.items():
+        ids = [pk for pk in value.split(",") if pk]
+        for pk in ids:
+            if pk in current:
+                per_choice[pk] += n
+        if any(pk not in current for pk in ids):
+            removed[text] += n
+    rows = [[question.label, choice.label, per_choice[str(choice.pk)]] for choice in choices]
+    rows += [
+        [question.label, _("%(answer)s (a choice since changed)") % {"answer": text}, n]
+        for text, n in sorted(removed.items())
+    ]
+    return rows
+
+
 # The summaries in the order the page shows them; the key names each one's CSV.
 SUMMARIES = {
     "statuses": status_table,
@@ -223,11 +291,12 @@ SUMMARIES = {
     "catering": catering_table,
     "interpretation": interpretation_table,
     "accessibility": accessibility_table,
+    "questions": questions_table,
 }
 
 
 def summary_tables(event):
-    """Every summary of `event`, in page order: one query each."""
+    """Every summary of `event`, in page order: one query each (the questions' table two at most)."""
     return [summary(event) for summary in SUMMARIES.values()]
 
 

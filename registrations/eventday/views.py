@@ -21,8 +21,8 @@ from registrations.models import AccessRecord
 from registrations.privacy import audit, personal_data
 from registrations.signup.forms import PersonalDataExportForm
 
-from . import reports
-from .exports import registrations_csv, registrations_excel_csv, table_csv
+from . import reports, season
+from .exports import registrations_csv, registrations_excel_csv, registrations_xlsx, table_csv
 from .permissions import EXPORT_PERSONAL_DATA, PERSONAL_DATA, VIEW_REGISTRATIONS
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,15 @@ def _record(request, what, event, rows):
 
 def _csv_response(text, filename):
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content, filename):
+    response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -91,6 +100,41 @@ def registrations_excel_export(request, slug):
     return _csv_response(
         registrations_excel_csv(event.registrations.all()), f"{event.slug}-registrations-excel.csv"
     )
+
+
+@_staff_page(VIEW_REGISTRATIONS, EXPORT_PERSONAL_DATA)
+def registrations_xlsx_export(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    _record(request, AccessRecord.What.REGISTRATIONS_XLSX, event, rows=event.registrations.count())
+    return _xlsx_response(registrations_xlsx(event.registrations.all()), f"{event.slug}-registrations.xlsx")
+
+
+@_staff_page(VIEW_REGISTRATIONS, EXPORT_PERSONAL_DATA)
+def season_export(request):
+    """A form of two days; sent with a format (csv or xlsx), the registrations of the events between them.
+
+    One row per registration with its event's title and date first, and a column per question
+    (questions with the same English label share one).
+    """
+    form = season.SeasonExportForm(request.GET if "format" in request.GET else None)
+    file_format = request.GET.get("format")
+    if file_format in {"csv", "xlsx"} and form.is_valid():
+        first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
+        registrations = season.season_registrations(first_day=first, last_day=last)
+        filename = f"registrations-{first.isoformat()}-{last.isoformat()}.{file_format}"
+        if file_format == "csv":
+            what, response = (
+                AccessRecord.What.SEASON_CSV,
+                _csv_response(registrations_csv(registrations, with_event=True), filename),
+            )
+        else:
+            what, response = (
+                AccessRecord.What.SEASON_XLSX,
+                _xlsx_response(registrations_xlsx(registrations, with_event=True), filename),
+            )
+        _record(request, what, None, rows=registrations.count())
+        return response
+    return render(request, "registrations/staff/season.html", {"form": form})
 
 
 @_staff_page(VIEW_REGISTRATIONS)

@@ -4,7 +4,8 @@ Addresses match without regard to letter case. A person's data is: the accounts
 with that address (as login or as one of their allauth addresses), with their
 addresses and memberships; the registrations with that address or made by those
 accounts, for every event, with their check-ins (each day they were checked in at
-the door, and when); the guest-list invitations to that address; and the emails
+the door, and when) and their answers to the events' own questions; the guest-list
+invitations to that address; and the emails
 sent to that address or about those registrations and invitations (their plain
 text). Secret tokens (manage links, door codes, invitation links, calendar feeds)
 are left out, also from the emails' text: they are credentials, not data about the person.
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from events.models import Membership
 from registrations.door_code import grouped
-from registrations.models import OPTIONAL_FIELDS, CheckIn, Invitation, OutboxEmail, Registration
+from registrations.models import OPTIONAL_FIELDS, Answer, CheckIn, Invitation, OutboxEmail, Registration
 
 _REGISTRATION_FIELDS = (
     "id",
@@ -99,6 +100,22 @@ def _secrets(registrations, invitations):
     return secrets
 
 
+def _registration(registration):
+    return {
+        **_fields(registration, _REGISTRATION_FIELDS),
+        "event": _event(registration.event),
+        "sessions": [session.title for session in registration.sessions.all()],
+        "check_ins": [
+            {"day": check_in.day, "checked_in_at": check_in.checked_in_at}
+            for check_in in registration.checkins.all()
+        ],
+        "answers": [
+            {"question": answer.question.label_en, "answer": answer.text}
+            for answer in registration.answers.all()
+        ],
+    }
+
+
 def personal_data(email):
     """Return a dict of everything held on `email` (see the module docstring), in constant queries."""
     email = email.strip()
@@ -117,7 +134,11 @@ def personal_data(email):
     registrations = list(
         Registration.objects.filter(Q(email__iexact=email) | Q(user__in=users))
         .select_related("event")
-        .prefetch_related("sessions", Prefetch("checkins", queryset=CheckIn.objects.order_by("day")))
+        .prefetch_related(
+            "sessions",
+            Prefetch("checkins", queryset=CheckIn.objects.order_by("day")),
+            Prefetch("answers", queryset=Answer.objects.select_related("question")),
+        )
         .order_by("created", "pk")
     )
     invitations = list(
@@ -131,18 +152,7 @@ def personal_data(email):
         "email": email,
         "exported_at": timezone.now(),
         "accounts": [_account(user) for user in users],
-        "registrations": [
-            {
-                **_fields(registration, _REGISTRATION_FIELDS),
-                "event": _event(registration.event),
-                "sessions": [session.title for session in registration.sessions.all()],
-                "check_ins": [
-                    {"day": check_in.day, "checked_in_at": check_in.checked_in_at}
-                    for check_in in registration.checkins.all()
-                ],
-            }
-            for registration in registrations
-        ],
+        "registrations": [_registration(registration) for registration in registrations],
         "invitations": [
             {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
             for invitation in invitations

@@ -3,7 +3,8 @@
 A registration is anonymised, not deleted: its status, sessions, attendee type,
 interpretation language and attendance stay, so the staff summaries count the same
 afterwards. What identifies the person goes: name, email, organisation, role,
-country, free-text answers (kept only as "stated"), time zone, account link, the
+country, free-text answers (kept only as "stated"; so too for the event's own questions,
+whose country answers go and choices stay), time zone, account link, the
 manage token and the door code (new random ones, so the old link opens nothing and
 the old code checks no one in). Check-ins stay: they are attendance. The emails sent to
 them lose recipient, subject and bodies; pending ones are withdrawn. Guest-list
@@ -23,8 +24,10 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from registrations.models import (
+    Answer,
     Invitation,
     OutboxEmail,
+    Question,
     Registration,
     new_door_code,
     new_invitation_token,
@@ -106,6 +109,13 @@ def _anonymise_registration_rows(registrations, *, now):
     # A bulk update sends no signal: the accounts' cached lists of their events are dropped here.
     registered_events.forget_users(user_ids)
     pks = [registration.pk for registration in registrations]
+    # The event's own questions: as for the fixed ones, a country goes, a typed answer is kept only
+    # as "stated", choices stay (they count in the summary, like the attendee type).
+    answers = Answer.objects.filter(registration__in=pks)
+    answers.filter(question__kind=Question.Kind.COUNTRY).delete()
+    answers.filter(question__kind__in=[Question.Kind.TEXT, Question.Kind.LONG_TEXT]).update(
+        value=ANONYMISED_ANSWER, text=ANONYMISED_ANSWER
+    )
     outbox.erase(OutboxEmail.objects.filter(registration__in=pks))
     _scrub_history(Registration, pks)
 

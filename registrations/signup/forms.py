@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import LANGUAGE_NAMES, known_time_zones
 from registrations.models import OPTIONAL_FIELDS, FieldState, Registration, SessionChoice
 
-from . import abuse, capacity, selectors
+from . import abuse, capacity, questions, selectors
 from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
 
 NO_INTERPRETATION = "none"
@@ -162,6 +162,7 @@ class RegistrationForm(forms.ModelForm):
         self.fields["language"].required = False
         self._set_up_interpretation()
         self._apply_field_settings()
+        self._set_up_questions()
         self._set_up_email(editing)
         if editing:
             for name in ("privacy_consent", "website", "form_stamp"):
@@ -267,6 +268,27 @@ class RegistrationForm(forms.ModelForm):
             else:
                 self.fields[name].required = state == FieldState.REQUIRED
 
+    def _set_up_questions(self):
+        """Add a field per question of the event the registrant is asked, before the language and time zone.
+
+        Their answers reach cleaned_data["answers"] (Question -> value), saved by signup.services.
+        """
+        self.questions = questions.questions_for(self.event, self.user)
+        if not self.questions:
+            return
+        answers = questions.answers_by_question(self.instance)
+        added = {}
+        for question in self.questions:
+            name = questions.field_name(question)
+            added[name] = questions.form_field(question)
+            added[name].initial = questions.initial_value(question, answers.get(question.pk))
+        fields = {}
+        for name, field in self.fields.items():
+            if name == "language":
+                fields.update(added)
+            fields[name] = field
+        self.fields = fields
+
     def clean_invitation_token(self):
         # The view found the invitation from the posted token or the link; that one counts.
         return self.invitation.token
@@ -275,6 +297,9 @@ class RegistrationForm(forms.ModelForm):
         cleaned_data = super().clean()
         if "website" in self.fields:
             self._check_for_bots(cleaned_data)
+        cleaned_data["answers"] = {
+            question: cleaned_data.get(questions.field_name(question)) for question in self.questions
+        }
         return cleaned_data
 
     def _check_for_bots(self, cleaned_data):

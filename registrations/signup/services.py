@@ -18,13 +18,15 @@ from registrations.models import (
     OPTIONAL_FIELDS,
     Invitation,
     OutboxEmail,
+    Question,
+    QuestionChoice,
     Registration,
     RegistrationSettings,
     SessionChoice,
     SessionPlaces,
 )
 
-from . import abuse, capacity, emails, selectors, waiting_list
+from . import abuse, capacity, emails, questions, selectors, waiting_list
 
 # Answers copied from `data` onto a new registration, besides name and email.
 _ANSWER_FIELDS = (*OPTIONAL_FIELDS, "language", "time_zone")
@@ -105,7 +107,8 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     Side effects: creates the event's RegistrationSettings if missing and locks it (and
     the chosen sessions that have a capacity); inserts the Registration and its session
     choices; when confirmed, increments RegistrationSettings.confirmed_count and the
-    confirmed_count of each session it holds a place in; queues one outbox email:
+    confirmed_count of each session it holds a place in; stores its answers to the event's
+    questions (`data["answers"]`, see questions.save_answers); queues one outbox email:
     "registered", "waitlisted" or "awaiting_approval". In guest-list mode links the
     invitation to the new registration (replacing a cancelled or rejected one).
 
@@ -137,6 +140,7 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     _refuse_second_registration(event, registration.email)
     outcome = _outcome_for_new_registration(settings, sessions)
     _save_new_registration(registration, outcome, sessions, settings, now)
+    questions.save_answers(registration=registration, answers=data.get("answers"))
     if invitation is not None:
         # The invitation's earlier registration, if any, is inactive: AlreadyRegistered above.
         invitation.registration = registration
@@ -410,7 +414,8 @@ def change_registration(*, registration, data, now=None):
     longer chosen frees its place, which goes to the head of its waiting list.
 
     Side effects: locks the event's settings row, then the newly chosen sessions with a
-    capacity, then the registration; saves the answers and session choices; changes the
+    capacity, then the registration; saves the answers (those to the event's questions through
+    questions.save_answers) and session choices; changes the
     counts of the sessions whose places were taken or freed; gives freed places to the
     waiting lists (waiting_list.fill); queues one "changed" email, whose cancel.ics
     withdraws the entries of the sessions it no longer holds.
@@ -424,6 +429,8 @@ def change_registration(*, registration, data, now=None):
     for field in changed:
         setattr(registration, field, data[field])
     registration.save(update_fields=[*changed, "updated"])
+    if "answers" in data:
+        questions.save_answers(registration=registration, answers=data["answers"])
     held_before = None
     if "sessions" in data:
         held_before = emails.held_session_pks(registration)
@@ -466,11 +473,13 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
 
     The settings keep the mode, capacity, optional fields and invitation code; the
     opening and closing times move by `offset` like the event's. Each session keeps its
-    capacity. Registrations and guest lists are not copied, so the copy starts with no
-    confirmed places.
+    capacity. The event's own registration questions are copied with their choices.
+    Registrations (and so answers) and guest lists are not copied, so the copy starts with
+    no confirmed places.
 
     Side effects: those of events.services.clone_event, plus one RegistrationSettings
-    row when `event` has one and a SessionPlaces row per session with a capacity.
+    row when `event` has one, a SessionPlaces row per session with a capacity, and a
+    Question row per question of `event` with its QuestionChoice rows.
     Returns the new Event.
     """
     clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
@@ -494,4 +503,29 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
             closes_at=event_services.shift_local_time(settings.closes_at, offset=offset, tz=event.tz),
         )
         page_cache.places_changed(clone)
+    _copy_questions(event, clone)
     return clone
+
+
+def _copy_questions(event, clone):
+    """Give `clone` a copy of each of `event`'s registration questions with its choices; no answers."""
+    questions = list(Question.objects.filter(event=event).prefetch_related("choices").order_by("order", "pk"))
+    copies = Question.objects.bulk_create(
+        Question(
+            event=clone,
+            kind=question.kind,
+            label_en=question.label_en,
+            label_es=question.label_es,
+            help_text_en=question.help_text_en,
+            help_text_es=question.help_text_es,
+            required=question.required,
+            audience=question.audience,
+            order=question.order,
+        )
+        for question in questions
+    )
+    QuestionChoice.objects.bulk_create(
+        QuestionChoice(question=copy, label_en=choice.label_en, label_es=choice.label_es, order=choice.order)
+        for question, copy in zip(questions, copies, strict=True)
+        for choice in question.choices.all()
+    )

@@ -243,6 +243,7 @@ def test_summary_page_shows_every_table_with_restricted_sessions_for_staff(admin
         "catering",
         "interpretation",
         "accessibility",
+        "questions",
     ]
     content = response.content.decode()
     assert "Restricted workshop" in content
@@ -367,11 +368,11 @@ def test_summary_page_query_count_does_not_grow_with_registrations(admin_client,
     _populate(event, sessions, 3, 0)
 
     # The login session (the user is cached), the event, its access record (privacy.audit), then
-    # 1 + 1 + 1 + 3 (catering) + 1 + 1 for the tables.
-    with django_assert_num_queries(11):
+    # 1 + 1 + 1 + 3 (catering) + 1 + 1 + 1 (the event's questions: none) for the tables.
+    with django_assert_num_queries(12):
         small = admin_client.get(url)
     _populate(event, sessions, 30, 3)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         large = admin_client.get(url)
 
     assert small.context["tables"][0].rows[-1] == ["Total", 3]

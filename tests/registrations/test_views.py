@@ -231,11 +231,12 @@ def test_register_page_queries_do_not_grow_with_sessions(client, django_assert_n
     event = factories.EventFactory()
     factories.RegistrationSettingsFactory(event=event, capacity=50)
     url = register_url(event)
-    # event, partners, settings, sessions to choose (with their maintained places left)
+    # event, partners, settings, sessions to choose (with their maintained places left), the
+    # event's own questions (none here: their choices are not asked for)
     for count in (2, 20):
         factories.SessionFactory.create_batch(count, event=event, capacity=10)
 
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.get(url)
 
         assert response.status_code == 200
@@ -339,11 +340,11 @@ def test_manage_page_queries_do_not_grow_with_sessions(client, django_assert_num
     event = factories.EventFactory()
     registration = registered("ana@example.com", event=event)
     # registration (with event, venue, user), its sessions, its session choices (with their sessions),
-    # sessions to choose (with places left)
+    # sessions to choose (with places left), the event's own questions (none: no answers asked for)
     for count in (2, 20):
         registration.sessions.add(*factories.SessionFactory.create_batch(count, event=event, capacity=10))
 
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             response = client.get(manage_url(registration))
 
         assert response.status_code == 200
