@@ -45,7 +45,8 @@ class EmailTextForm(forms.ModelForm):
         return subject
 
     def clean_body(self):
-        body = self.cleaned_data["body"].strip()
+        # Browsers send a textarea's line breaks as CRLF; emails are built with LF.
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
         email_texts.validate_text(body)
         return body
 
