@@ -190,7 +190,7 @@ class EmailTextAdmin(admin.ModelAdmin):
             return redirect(reverse("admin:registrations_emailtext_event"))
         event, kind, language = chosen
         text = email_texts.staff_text(event=event, kind=kind, language=language)
-        rendered = email_samples.render_sample(event=event, kind=kind, language=language)
+        rendered = email_samples.render_sample(event=event, kind=kind, language=language, for_browser=True)
         context = self._context(
             request,
             _("Preview: %(kind)s (%(language)s), %(event)s")

@@ -5,6 +5,7 @@ The sample registrant is never saved: the email is rendered with the event's rea
 registrant's email goes through, so what staff see is what registrants get.
 """
 
+import base64
 import datetime as dt
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from events.models import Session
+from registrations import door_code
 from registrations.models import EmailText, OutboxEmail, Registration
 from registrations.outbox import services as outbox
 from registrations.signup import emails
@@ -50,18 +52,26 @@ def sample_registration(*, event, kind, language):
     )
 
 
-def render_sample(*, event, kind, language):
+def render_sample(*, event, kind, language, for_browser=False):
     """Render the email of `kind` for `event` in `language` as a made-up registrant would get it.
 
     Staff's text for that kind and language when there is one (an EmailText), else the
     built-in one. The sample chose the event's first sessions; a guest's visibility applies.
+    `for_browser`: the door code's QR image, which delivery attaches to an email (a cid:
+    reference), is put in the HTML itself, so a page can show it.
     """
     registration = sample_registration(event=event, kind=kind, language=language)
     sessions = list(Session.objects.filter(event=event).order_by("start", "pk")[:SAMPLE_SESSIONS])
     context = {"now": timezone.now(), "recording_url": event.recording_url}
-    return emails.render_email(
+    content = emails.render_email(
         registration=registration, kind=kind, context=context, sessions=sessions, waiting=set()
     )
+    if for_browser:
+        png = base64.b64encode(door_code.checkin_qr_png(registration.door_code)).decode()
+        content["body_html"] = content["body_html"].replace(
+            f"cid:{door_code.CHECKIN_QR_CID}", f"data:image/png;base64,{png}"
+        )
+    return content
 
 
 @transaction.atomic

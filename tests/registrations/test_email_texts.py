@@ -398,6 +398,9 @@ def test_the_preview_shows_the_email_a_made_up_registrant_would_get_with_the_eve
     assert rendered["body_text"].startswith(f"Hola Alex Ejemplo: - {session.title} (")
     assert "Compras y Derechos 2030" in rendered["body_text"]
     assert "BEGIN:VCALENDAR" in rendered["ics"]
+    # The door code's QR image, attached to a real email, is in the page itself.
+    assert 'src="data:image/png;base64,' in rendered["body_html"]
+    assert "cid:" not in rendered["body_html"]
     body = response.content.decode()
     assert 'sandbox="" srcdoc="' in body
     assert "Send this preview to myself" not in body  # viewing only
