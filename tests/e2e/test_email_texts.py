@@ -7,7 +7,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from registrations.models import EmailText, OutboxEmail, Registration
-from tests import factories
+from tests import checkers, factories
+from tests.e2e.test_accessibility import AXE_TAGS, RUN_AXE, describe
 from tests.e2e.test_screenshots import staff_cookie
 from tests.e2e.test_staff_permissions import WIDTHS, _look_at_both_widths
 
@@ -17,6 +18,16 @@ SUBJECT = "Welcome to {{ event }}, {{ name }}"
 BODY = "Hello {{ name }},\n\nWe look forward to seeing you at {{ event }}.\n\nDirections: https://example.org/way"
 
 
+# axe-core on what these pages add, inside the admin's own layout.
+RUN_AXE_ON_CONTENT = RUN_AXE.replace("axe.run(document,", "axe.run(document.querySelector('#content'),")
+
+
+def axe_problems(page, source, name):
+    page.evaluate(source)
+    violations = page.evaluate(RUN_AXE_ON_CONTENT, AXE_TAGS)
+    return [describe(name, violations)] if violations else []
+
+
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(settings):
     """The browser posts the form at once, as no person could: the bot checks have their own tests."""
@@ -24,6 +35,7 @@ def _no_minimum_fill_time(settings):
 
 
 def test_staff_write_preview_and_test_a_confirmation_that_a_guest_then_receives(browser, live_server):
+    axe_source = checkers.axe_script().read_text(encoding="utf-8")
     event = factories.EventFactory(title="Supply Chains Conference 2030", slug="supply-chains")
     factories.RegistrationSettingsFactory(event=event)
     factories.SessionFactory(event=event, title="Opening plenary", start=event.start)
@@ -35,6 +47,7 @@ def test_staff_write_preview_and_test_a_confirmation_that_a_guest_then_receives(
     # The event's list of emails: each kind in each language, all built in so far.
     page.goto(f"{live_server.url}{reverse('admin:registrations_emailtext_event')}?event={event.pk}")
     assert page.get_by_role("heading", level=1).inner_text() == "Email texts: Supply Chains Conference 2030"
+    assert axe_problems(page, axe_source, "event's email texts") == []
     page.get_by_role("link", name="Write your own: Confirmation (registered), English").click()
 
     # The form starts from the built-in text.
@@ -52,6 +65,7 @@ def test_staff_write_preview_and_test_a_confirmation_that_a_guest_then_receives(
     page.get_by_label("Subject").fill(SUBJECT)
     page.get_by_label("Message").fill(BODY)
     assert _look_at_both_widths(page, "email-text-edit") == []
+    assert axe_problems(page, axe_source, "edit") == []
     page.set_viewport_size(WIDTHS["1366"])
     page.get_by_role("button", name="Save and preview").click()
 
@@ -68,6 +82,7 @@ def test_staff_write_preview_and_test_a_confirmation_that_a_guest_then_receives(
     expect(html.get_by_role("link", name="https://example.org/way")).to_be_visible()
     expect(html.get_by_role("link", name="Manage your registration")).to_be_visible()
     assert _look_at_both_widths(page, "email-text-preview") == []
+    assert axe_problems(page, axe_source, "preview") == []
     page.set_viewport_size(WIDTHS["1366"])
 
     page.get_by_role("button", name="Send this preview to myself").click()
