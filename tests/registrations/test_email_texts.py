@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -484,3 +486,29 @@ def test_a_test_send_needs_the_change_permission_and_a_post(event, client):
     assert refused.status_code == 403
     assert got.status_code in (403, 405)
     assert not OutboxEmail.objects.exists()
+
+
+def test_the_event_page_reads_every_text_in_one_query_at_any_size(
+    admin_client, event, django_assert_num_queries
+):
+    url = reverse("admin:registrations_emailtext_event") + f"?event={event.pk}"
+    admin_client.get(url)
+    for language in ("en", "es"):
+        for kind in EmailText.Kind.values:
+            EmailText.objects.create(event=event, kind=kind, language=language, body="Hi.")
+        # As many queries with 11 texts as with 22: the texts are read in one.
+        with django_assert_num_queries(5):
+            response = admin_client.get(url)
+        assert response.status_code == 200
+
+
+def test_rendering_costs_the_same_queries_with_or_without_staff_text(event, django_assert_num_queries):
+    registration = factories.RegistrationFactory(event=event, language="en")
+    with CaptureQueriesContext(connection) as without_text:
+        render_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
+    EmailText.objects.create(event=event, kind="changed", language="en", subject="S", body="B")
+
+    with django_assert_num_queries(len(without_text)):
+        email = render_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
+
+    assert email["subject"] == "S"
