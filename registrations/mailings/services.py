@@ -331,14 +331,18 @@ def practical_information_body(event):
 @transaction.atomic
 def create_practical_information_mailing(*, event, user):
     """Create and return a draft mailing to all confirmed registrants of `event`, prefilled
-    with its venue, address, directions and practical information.
+    with its venue, address, directions and practical information, in English and in Spanish.
 
     Side effects: inserts one Mailing (draft). Nothing is sent.
     """
+    texts = {}
+    for language, suffix in ((settings.LANGUAGE_CODE, ""), ("es", "_es")):
+        with translation.override(language):
+            texts[f"subject{suffix}"] = _("Practical information: {{ event }}")
+            texts[f"body{suffix}"] = practical_information_body(event)
     return Mailing.objects.create(
         event=event,
-        subject=_("Practical information: {{ event }}"),
-        body=practical_information_body(event),
+        **texts,
         audience=Mailing.Audience.CONFIRMED,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )

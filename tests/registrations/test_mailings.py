@@ -794,3 +794,16 @@ def test_staff_write_the_spanish_text_and_preview_and_test_it_in_spanish(
         "es",
         "[Test] Almuerzo",
     )
+
+
+def test_practical_information_mailing_is_prefilled_in_english_and_spanish(staff_user):
+    event = factories.EventFactory(practical_information="Lunch is provided.")
+
+    with translation.override("es"):  # whatever the staff member's admin language
+        mailing = mailings.create_practical_information_mailing(event=event, user=staff_user)
+
+    assert mailing.subject == "Practical information: {{ event }}"
+    assert mailing.body.startswith("Dear {{ name }},\n\nHere is the practical information for {{ event }}.")
+    assert mailing.subject_es == "Información práctica: {{ event }}"
+    assert mailing.body_es.startswith("Estimado/a {{ name }}:\n")
+    assert "{{ practical_information }}" in mailing.body_es
