@@ -48,6 +48,8 @@ def test_staff_write_preview_and_test_a_confirmation_that_a_guest_then_receives(
     page.goto(f"{live_server.url}{reverse('admin:registrations_emailtext_event')}?event={event.pk}")
     assert page.get_by_role("heading", level=1).inner_text() == "Email texts: Supply Chains Conference 2030"
     assert axe_problems(page, axe_source, "event's email texts") == []
+    assert _look_at_both_widths(page, "email-text-event") == []
+    page.set_viewport_size(WIDTHS["1366"])
     page.get_by_role("link", name="Write your own: Confirmation (registered), English").click()
 
     # The form starts from the built-in text.
