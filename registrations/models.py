@@ -537,7 +537,9 @@ class Mailing(models.Model):
     """A message staff write to part of an event's registrants; sent through registrations.mailings.services.
 
     Subject and body may hold the placeholders {{ name }}, {{ manage_link }},
-    {{ practical_information }} and {{ event }}; the body is Markdown.
+    {{ practical_information }} and {{ event }}; the body is Markdown. Subject and body
+    are the English text, which every recipient gets unless subject_es and body_es give
+    the Spanish one for those whose language is Spanish (each of the two falls back alone).
     """
 
     class Audience(models.TextChoices):
@@ -561,6 +563,20 @@ class Mailing(models.Model):
         _("body"),
         help_text=_(
             "Markdown. Placeholders: {{ name }}, {{ manage_link }}, {{ practical_information }}, {{ event }}."
+        ),
+    )
+    subject_es = models.CharField(
+        _("subject in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("For recipients whose language is Spanish. Leave empty to send them the English one."),
+    )
+    body_es = models.TextField(
+        _("body in Spanish"),
+        blank=True,
+        help_text=_(
+            "Markdown, with the same placeholders. Leave empty to send Spanish-speaking recipients "
+            "the English body."
         ),
     )
     audience = models.CharField(
@@ -607,6 +623,58 @@ class Mailing(models.Model):
 
     def __str__(self):
         return f"{self.subject} – {self.event}"
+
+
+class EmailText(models.Model):
+    """What staff wrote for one kind of an event's registration emails, in one language.
+
+    Plain text with placeholders (registrations.signup.email_texts lists them); an empty
+    subject or body keeps the built-in one. What the system always adds (the manage link,
+    the door code, the .ics files, the details of the registration) stays whatever is here.
+    """
+
+    class Kind(models.TextChoices):
+        # The values of OutboxEmail.Kind whose wording staff may replace.
+        REGISTERED = "registered", _("Confirmation (registered)")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        OFFERED = "offered", _("Place offered from the waiting list")
+        PROMOTED = "promoted", _("Promoted from the waiting list")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REMINDER = "reminder", _("Reminder before the event")
+        RECORDING_AVAILABLE = "recording_available", _("Follow-up: recording available")
+        CANCELLED = "cancelled", _("Cancelled")
+        CHANGED = "changed", _("Changed")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="email_texts", verbose_name=_("event")
+    )
+    kind = models.CharField(_("email"), max_length=30, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("Leave empty for the built-in subject.")
+    )
+    body = models.TextField(
+        _("message"),
+        blank=True,
+        help_text=_(
+            "Plain text: a blank line starts a new paragraph, links become clickable. "
+            "Leave empty for the built-in message."
+        ),
+    )
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["event", "kind", "language"]
+        verbose_name = _("email text")
+        verbose_name_plural = _("email texts")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "kind", "language"], name="one_email_text_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_language_display()}) – {self.event}"
 
 
 class AbuseCounter(models.Model):

@@ -35,7 +35,7 @@ from events.models import Event
 from events.two_factor import STAFF_PATH_PREFIXES
 from ewevents import staff_only
 from registrations.eventday import reports
-from registrations.models import AccessRecord, Mailing, RegistrationSettings
+from registrations.models import AccessRecord, EmailText, Mailing, RegistrationSettings
 from registrations.signup import services
 from tests import factories
 from tests.conftest import force_login_with_second_factor
@@ -57,6 +57,7 @@ STAFF_ANSWERS = {
     "registrations:checkin_undo": (405, "POST only"),
     "admin:registrations_mailing_send_test": (405, "POST only"),
     "admin:registrations_mailing_resend_failed": (405, "POST only"),
+    "admin:registrations_emailtext_send_test": (405, "POST only"),
     "admin:registrations_registration_add": (403, "registering is a service: it takes the place"),
     "admin:registrations_outboxemail_add": (403, "emails are written by the outbox, never by hand"),
     "admin:registrations_registration_delete": (403, "an active registration is cancelled, not deleted"),
@@ -146,6 +147,7 @@ def _build_world():
     factories.WebinarFactory()
     factories.InvitationFactory(event=event)
     Mailing.objects.create(event=event, subject="News", body="Hello {{ name }}.", audience="confirmed")
+    EmailText.objects.create(event=event, kind="registered", language="en", body="Welcome, {{ name }}.")
     Group.objects.create(name="Door staff")
     affiliate = factories.MembershipFactory(user__email="affiliate-403@affiliate.example").user
     question = factories.QuestionFactory(

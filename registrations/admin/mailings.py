@@ -4,9 +4,11 @@ Every view here is wrapped by admin_site.admin_view (staff only) and checks the
 model permission; sending is a POST, and the service refuses a second start.
 """
 
+import copy
 import functools
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -25,16 +27,39 @@ from events.models import Event, Session
 from events.translation import in_every_language
 from registrations.mailings import services as mailings
 from registrations.models import Mailing, OutboxEmail
+from registrations.signup.emails import language_of
 
 RECIPIENTS_SHOWN = 500
 SEARCH_RESULTS = 20
 
 
+def _in_language(registration, language):
+    """`registration` as if its language were `language` (one of the site's), to preview or test
+    a mailing in each language; unchanged when `language` is not given."""
+    if registration is None or language not in dict(settings.LANGUAGES):
+        return registration
+    registration = copy.copy(registration)
+    registration.language = language
+    return registration
+
+
 class MailingForm(forms.ModelForm):
     class Meta:
         model = Mailing
-        fields = ["event", "subject", "body", "audience", "sessions", "registered_since"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 20, "cols": 100})}
+        fields = [
+            "event",
+            "subject",
+            "body",
+            "subject_es",
+            "body_es",
+            "audience",
+            "sessions",
+            "registered_since",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 20, "cols": 100}),
+            "body_es": forms.Textarea(attrs={"rows": 20, "cols": 100}),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -72,6 +97,8 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
         "event",
         "subject",
         "body",
+        "subject_es",
+        "body_es",
         "audience",
         "sessions",
         "registered_since",
@@ -288,6 +315,8 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
                 raise Http404("Not in this mailing's audience.")
         if registration is None:
             registration = audience.first()
+        language = request.GET.get("language", "")
+        registration = _in_language(registration, language)
         rendered = (
             mailings.render_mailing(mailing=mailing, registration=registration) if registration else None
         )
@@ -300,6 +329,8 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
             query=query,
             matches=matches,
             audience_count=audience.count(),
+            language=language_of(registration) if registration else "",
+            languages=settings.LANGUAGES,
         )
         return TemplateResponse(request, "admin/registrations/mailing/preview.html", context)
 
@@ -312,6 +343,7 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
         chosen = request.POST.get("registration", "")
         if chosen.isdigit():
             registration = mailings.audience_queryset(mailing).filter(pk=chosen).first()
+        registration = _in_language(registration, request.POST.get("language", ""))
         try:
             row = mailings.send_test_mailing(mailing=mailing, user=request.user, registration=registration)
         except mailings.MailingError as error:

@@ -222,6 +222,14 @@ def markdown_to_html(text):
     )
 
 
+def text_in(mailing, language):
+    """The (subject, body) `mailing` says to recipients in `language`: the Spanish ones for
+    Spanish speakers where staff wrote them, each falling back to the English one alone."""
+    if language == "es":
+        return mailing.subject_es.strip() or mailing.subject, mailing.body_es.strip() or mailing.body
+    return mailing.subject, mailing.body
+
+
 class PreparedMailing:
     """A mailing converted once, then filled in per recipient.
 
@@ -242,14 +250,16 @@ class PreparedMailing:
     def _wrapped(self, language):
         """Subject, text, HTML and the event's title in `language`, placeholders still as tokens.
 
-        The event's title and practical information are read in `language` too: each
-        recipient gets them in their own language, whatever language the worker runs in.
+        Staff's subject and body in `language` (text_in), and the event's title and
+        practical information read in `language` too: each recipient gets them in their
+        own language (emails.language_of), whatever language the worker runs in.
         """
         if language not in self._by_language:
             with translation.override(language):
                 values = {**self.tokens, "practical_information": self.event.practical_information}
-                subject = substitute(self.mailing.subject, values)
-                body_text = substitute(self.mailing.body, values)
+                written_subject, written_body = text_in(self.mailing, language)
+                subject = substitute(written_subject, values)
+                body_text = substitute(written_body, values)
                 context = {
                     "event": self.event,
                     "subject": subject,
@@ -321,14 +331,18 @@ def practical_information_body(event):
 @transaction.atomic
 def create_practical_information_mailing(*, event, user):
     """Create and return a draft mailing to all confirmed registrants of `event`, prefilled
-    with its venue, address, directions and practical information.
+    with its venue, address, directions and practical information, in English and in Spanish.
 
     Side effects: inserts one Mailing (draft). Nothing is sent.
     """
+    texts = {}
+    for language, suffix in ((settings.LANGUAGE_CODE, ""), ("es", "_es")):
+        with translation.override(language):
+            texts[f"subject{suffix}"] = _("Practical information: {{ event }}")
+            texts[f"body{suffix}"] = practical_information_body(event)
     return Mailing.objects.create(
         event=event,
-        subject=_("Practical information: {{ event }}"),
-        body=practical_information_body(event),
+        **texts,
         audience=Mailing.Audience.CONFIRMED,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )

@@ -16,13 +16,15 @@ def content(*, subject, body_text, body_html, ics="", cancel_ics=""):
     }
 
 
-def render(kind, context, *, ics="", cancel_ics="", template_dir=TEMPLATE_DIR):
+def render(kind, context, *, ics="", cancel_ics="", template_dir=TEMPLATE_DIR, subject=None):
     """Render the three templates of `kind` with `context`, in the active language; return its content.
 
-    The subject becomes one line whatever the template's (or an event title's) whitespace:
+    `subject`, when given (staff wrote one), is used instead of the subject template. The
+    subject becomes one line whatever the template's (or an event title's) whitespace:
     headers must be one line.
     """
-    subject = render_to_string(f"{template_dir}/{kind}_subject.txt", context)
+    if subject is None:
+        subject = render_to_string(f"{template_dir}/{kind}_subject.txt", context)
     body_text = render_to_string(f"{template_dir}/{kind}_message.txt", context)
     body_html = render_to_string(f"{template_dir}/{kind}_message.html", context)
     return content(

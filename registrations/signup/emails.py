@@ -3,6 +3,8 @@
 Each kind of email is three templates in ``templates/registrations/email/``, rendered by
 registrations.outbox.rendering; this module gathers what they show (sessions the
 registrant may see in full, times in their zones, the manage link, the door code, the .ics).
+Where staff wrote the subject or message of an event's emails of a kind in the
+registrant's language (registrations.signup.email_texts), theirs replace the built-in ones.
 """
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from registrations import door_code
 from registrations.models import OutboxEmail, Registration, SessionChoice
 from registrations.outbox import rendering
 from registrations.outbox import services as outbox
+from registrations.signup import email_texts
 
 # Emails that tell someone they hold a place carry the programme as an .ics file.
 CALENDAR_KINDS = {
@@ -151,7 +154,9 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
     the registration's own are read. A confirmed registrant's email lists the sessions
     they hold a place in (`sessions`) apart from those they wait for (`waiting_sessions`);
     others' list all they chose. `ics` is the text of an iCalendar file holding only what
-    the registrant may see and holds a place in, or "" for emails that carry none.
+    the registrant may see and holds a place in, or "" for emails that carry none. Where
+    staff wrote the subject or message of the event's emails of `kind` in the registrant's
+    language (an EmailText), theirs replace the built-in ones (email_texts.apply).
     """
     kind = OutboxEmail.Kind(kind)
     event = registration.event
@@ -182,6 +187,11 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
             # After the caller's context: only the rule above ever gives a join link.
             "join_url": join_url,
         }
+        # What staff wrote for this event's emails of this kind in the registrant's language.
+        subject, staff_additions = email_texts.apply(
+            email_texts.staff_text(event=event, kind=kind, language=language_of(registration)), context
+        )
+        context.update(staff_additions)
         ics = ""
         if kind in CALENDAR_KINDS and registration.status == Registration.Status.CONFIRMED:
             ics = event_calendar(
@@ -192,7 +202,7 @@ def render_email(*, registration, kind, context=None, sessions=None, waiting=Non
                 method="PUBLISH",
                 extra_sequence=registration.calendar_sequence,
             ).decode()
-        return rendering.render(kind, context, ics=ics)
+        return rendering.render(kind, context, ics=ics, subject=subject)
 
 
 def held_session_pks(registration):

@@ -16,6 +16,7 @@ from events import page_cache
 from events import services as event_services
 from registrations.models import (
     OPTIONAL_FIELDS,
+    EmailText,
     Invitation,
     OutboxEmail,
     Question,
@@ -473,14 +474,14 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
 
     The settings keep the mode, capacity, optional fields and invitation code; the
     opening and closing times move by `offset` like the event's. Each session keeps its
-    capacity. The event's own registration questions are copied with their choices.
-    Registrations (and so answers) and guest lists are not copied, so the copy starts with
-    no confirmed places.
+    capacity. The event's own registration questions are copied with their choices, and
+    the copy keeps the email texts staff wrote. Registrations (and so answers) and guest
+    lists are not copied, so the copy starts with no confirmed places.
 
     Side effects: those of events.services.clone_event, plus one RegistrationSettings
-    row when `event` has one, a SessionPlaces row per session with a capacity, and a
-    Question row per question of `event` with its QuestionChoice rows.
-    Returns the new Event.
+    row when `event` has one, a SessionPlaces row per session with a capacity, a
+    Question row per question of `event` with its QuestionChoice rows, and an EmailText
+    row per email text of `event`. Returns the new Event.
     """
     clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
     # clone_event copies the sessions in primary-key order.
@@ -490,6 +491,10 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
         for places in SessionPlaces.objects.filter(
             session__event=event, capacity__isnull=False
         ).select_related("session")
+    )
+    EmailText.objects.bulk_create(
+        EmailText(event=clone, kind=text.kind, language=text.language, subject=text.subject, body=text.body)
+        for text in EmailText.objects.filter(event=event)
     )
     settings = RegistrationSettings.objects.filter(event=event).first()
     if settings is not None:

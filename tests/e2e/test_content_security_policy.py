@@ -83,6 +83,9 @@ def test_pages_load_in_a_browser_without_a_policy_violation(page, live_server, r
         reverse("admin:registrations_registration_changelist"),
         reverse("admin:events_event_change", args=[event.pk]),
         reverse("admin:registrations_mailing_change", args=[mailing.pk]),
+        f"{reverse('admin:registrations_emailtext_event')}?event={event.pk}",
+        f"{reverse('admin:registrations_emailtext_add')}?event={event.pk}&kind=registered&language=es",
+        f"{reverse('admin:registrations_emailtext_preview')}?event={event.pk}&kind=registered&language=en",
     ]
     for url in admin_pages:
         response = page.goto(live_server.url + url)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from events.models import Event, EventPartner, Session, SessionSpeaker
 from events.services import clone_event, shift_local_time
-from registrations.models import Registration, RegistrationSettings
+from registrations.models import EmailText, Registration, RegistrationSettings
 from registrations.signup import capacity
 from registrations.signup.services import clone_event_with_settings
 from tests import factories
@@ -287,3 +287,19 @@ def test_clone_action_clones_several_webinars_with_default_slugs(admin_client):
         f"{second.title} was cloned as the draft “{second.title}” (webinar-july-copy).",
     ]
     assert Event.objects.get(slug="webinar-june-copy").start == first.start + dt.timedelta(days=7)
+
+
+def test_clone_keeps_the_email_texts_staff_wrote_and_leaves_the_originals(conference):
+    EmailText.objects.create(
+        event=conference, kind="registered", language="es", subject="Hola", body="Hola {{ name }}."
+    )
+    EmailText.objects.create(event=conference, kind="reminder", language="en", body="See you at {{ event }}.")
+
+    clone = clone_event_with_settings(event=conference, offset=YEAR)
+
+    copied = EmailText.objects.filter(event=clone).order_by("kind", "language")
+    assert list(copied.values_list("kind", "language", "subject", "body")) == [
+        ("registered", "es", "Hola", "Hola {{ name }}."),
+        ("reminder", "en", "", "See you at {{ event }}."),
+    ]
+    assert EmailText.objects.filter(event=conference).count() == 2

@@ -702,3 +702,108 @@ def test_each_recipient_gets_the_event_title_and_practical_information_in_their_
     assert "Traiga su acreditación." in in_spanish["body_html"]
     assert in_english["subject"] == "About Annual conference"
     assert "Bring your badge." in in_english["body_text"]
+
+
+# --- Two languages ---------------------------------------------------------------------------------
+
+
+def test_each_recipient_gets_the_mailing_in_their_own_language(
+    staff_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    event = factories.EventFactory(title="Annual conference", title_es="Conferencia anual")
+    english = factories.RegistrationFactory(event=event, name="Ann", language="en")
+    spanish = factories.RegistrationFactory(event=event, name="Bea", language="es")
+    # Stored before languages were recorded: the site's default language.
+    unknown = factories.RegistrationFactory(event=event, name="Cy", language="")
+    mailing = make_mailing(
+        event,
+        subject="News for {{ name }}: {{ event }}",
+        body="Hello **{{ name }}**.",
+        subject_es="Noticias para {{ name }}: {{ event }}",
+        body_es="Hola **{{ name }}**.",
+    )
+
+    start(mailing, staff_user, django_capture_on_commit_callbacks)
+
+    rows = {row.registration_id: row for row in mailings.recipient_rows(mailing)}
+    assert [(rows[r.pk].language, rows[r.pk].subject) for r in (english, spanish, unknown)] == [
+        ("en", "News for Ann: Annual conference"),
+        ("es", "Noticias para Bea: Conferencia anual"),
+        ("en", "News for Cy: Annual conference"),
+    ]
+    assert rows[spanish.pk].body_text.startswith("Hola **Bea**.\n")
+    assert "<p>Hola <strong>Bea</strong>.</p>" in rows[spanish.pk].body_html
+    assert '<html lang="es">' in rows[spanish.pk].body_html
+    assert rows[english.pk].body_text.startswith("Hello **Ann**.\n")
+    assert sorted(message.subject for message in mailoutbox) == [
+        "News for Ann: Annual conference",
+        "News for Cy: Annual conference",
+        "Noticias para Bea: Conferencia anual",
+    ]
+
+
+def test_spanish_speakers_get_the_english_text_where_the_spanish_one_is_empty():
+    event = factories.EventFactory(title="Conf")
+    spanish = factories.RegistrationFactory(event=event, name="Bea", language="es")
+    no_spanish = make_mailing(event, subject="News", body="Hello {{ name }}.")
+    subject_only = make_mailing(event, subject="News", body="Hello {{ name }}.", subject_es="Noticias")
+
+    without = mailings.render_mailing(mailing=no_spanish, registration=spanish)
+    with_subject = mailings.render_mailing(mailing=subject_only, registration=spanish)
+
+    assert (without["subject"], without["body_text"].split("\n")[0]) == ("News", "Hello Bea.")
+    assert (with_subject["subject"], with_subject["body_text"].split("\n")[0]) == ("Noticias", "Hello Bea.")
+
+
+def test_staff_write_the_spanish_text_and_preview_and_test_it_in_spanish(
+    admin_client, admin_user, people, django_capture_on_commit_callbacks
+):
+    response = admin_client.post(
+        reverse("admin:registrations_mailing_add"),
+        {
+            "event": people.event.pk,
+            "subject": "Lunch",
+            "body": "Lunch is served, {{ name }}.",
+            "subject_es": "Almuerzo",
+            "body_es": "El almuerzo está servido, {{ name }}.",
+            "audience": "confirmed",
+            "registered_since_0": "",
+            "registered_since_1": "",
+        },
+    )
+    mailing = Mailing.objects.get()
+    preview_url = reverse("admin:registrations_mailing_preview", args=[mailing.pk])
+
+    in_english = admin_client.get(preview_url, {"registration": people.plain.pk})
+    in_spanish = admin_client.get(preview_url, {"registration": people.plain.pk, "language": "es"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:registrations_mailing_send_test", args=[mailing.pk]),
+            {"registration": people.plain.pk, "language": "es"},
+        )
+
+    assert response.status_code == 302
+    assert (mailing.subject_es, mailing.body_es) == ("Almuerzo", "El almuerzo está servido, {{ name }}.")
+    assert in_english.context["rendered"]["subject"] == "Lunch"
+    assert in_spanish.context["rendered"]["subject"] == "Almuerzo"
+    assert "El almuerzo está servido, Plain User." in in_spanish.context["rendered"]["body_text"]
+    assert 'aria-current="page">In Spanish<' in in_spanish.content.decode()
+    test_row = OutboxEmail.objects.get(mailing=mailing)
+    assert (test_row.to_email, test_row.language, test_row.subject) == (
+        admin_user.email,
+        "es",
+        "[Test] Almuerzo",
+    )
+
+
+def test_practical_information_mailing_is_prefilled_in_english_and_spanish(staff_user):
+    event = factories.EventFactory(practical_information="Lunch is provided.")
+
+    with translation.override("es"):  # whatever the staff member's admin language
+        mailing = mailings.create_practical_information_mailing(event=event, user=staff_user)
+
+    assert mailing.subject == "Practical information: {{ event }}"
+    assert mailing.body.startswith("Dear {{ name }},\n\nHere is the practical information for {{ event }}.")
+    assert mailing.subject_es == "Información práctica: {{ event }}"
+    assert mailing.body_es.startswith("Estimado/a {{ name }}:\n")
+    assert "{{ practical_information }}" in mailing.body_es
