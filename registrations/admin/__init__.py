@@ -1,7 +1,8 @@
 """Django admin for registrations: its models, and what it adds to the events' admin.
 
 Owns the admin classes (registrations, outbox, settings; events and sessions with their
-registrations; guest lists; mailings; registration questions; the wording of an event's emails) and their forms.
+registrations; guest lists; mailings; registration questions; the wording of an event's
+emails) and their forms.
 May import every part of registrations and events; nothing imports it but Django's admin autodiscovery.
 """
 
