@@ -78,6 +78,34 @@ def programme_days(event, sessions):
     ]
 
 
+@dataclass(frozen=True)
+class HiddenBlock:
+    """Consecutive sessions whose details the viewer may not see, listed as one quiet line."""
+
+    sessions: list
+
+    @property
+    def start(self):
+        return self.sessions[0].start
+
+    @property
+    def end(self):
+        return max(session.end for session in self.sessions)
+
+
+def programme_rows(sessions):
+    """`sessions` of one day as the programme lists them: each session, except that a run of
+    sessions hidden from the viewer becomes one HiddenBlock. Breaks and meals are never
+    hidden (nothing to see in them), so they end a run."""
+    rows = []
+    for hidden, run in itertools.groupby(
+        sessions, key=lambda session: session.is_attendable and not session.show_details
+    ):
+        run = list(run)
+        rows.extend([HiddenBlock(run)] if hidden else run)
+    return rows
+
+
 def session_for(event, pk, user, *, with_speakers=True):
     """Return the session of `event` that `user` sees listed, with `show_details` set; or None.
 

@@ -5,6 +5,7 @@ URL without arguments, reversed once.
 """
 
 from django import template
+from django.conf import settings
 
 from events import layout
 
@@ -20,3 +21,9 @@ def layout_piece(context, template_name):
 @register.simple_tag
 def layout_url(name):
     return layout.url(name)
+
+
+@register.simple_tag
+def contact_email():
+    """The organisers' address (settings.CONTACT_EMAIL), the same for every visitor."""
+    return settings.CONTACT_EMAIL
