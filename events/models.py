@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ewevents.versions import VersionedModel
 
-from . import access
+from . import access, languages
 from .organisations import Membership, Organisation, OrganisationDomain  # noqa: F401 (the app's models)
 from .querysets import (
     EventPartnerQuerySet,
@@ -413,6 +413,20 @@ class Session(VersionedModel):
             for code in self.effective_interpretation_languages
             if code in LANGUAGE_NAMES
         ]
+
+    @property
+    def spoken_in(self):
+        """'In English, interpreted into Spanish', in the active language (events.languages)."""
+        return languages.spoken_in(
+            self.language or self.event.language, self.effective_interpretation_languages
+        )
+
+    @property
+    def has_own_languages(self):
+        """Whether this session is spoken or interpreted otherwise than its event."""
+        own_language = self.language and self.language != self.event.language
+        own_interpretation = self.interpretation_languages not in (None, self.event.interpretation_languages)
+        return bool(own_language or own_interpretation)
 
 
 class SessionSpeaker(VersionedModel):
