@@ -28,9 +28,9 @@ def registration_box(request, event):
     one with a registration gets theirs rendered. Either holds the settings, which name when
     registration opens and closes, so a page or part cached with the box turns then.
     """
-    offer_url = reverse("registrations:register", kwargs={"slug": event.slug})
     if event.is_past:
-        return EventPageAddition(offer_url=offer_url)
+        return None  # nothing to sign up for, and nothing to offer in the page's schema.org data
+    offer_url = reverse("registrations:register", kwargs={"slug": event.slug})
     # Kept while the event and its places don't change: the event admin saves the settings with
     # the event, services and the settings admin call page_cache.places_changed.
     scopes = [page_cache.event_scope(event.slug), page_cache.places_scope(event.slug)]
