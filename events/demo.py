@@ -79,9 +79,10 @@ CONFERENCE = {"slug": str, "start": TIME, "end_day": int, "end": TIME, **CONFERE
 WEBINAR = {"slug": str, "start": TIME, "end": TIME, **WEBINAR_TEXTS}
 SESSION = {"day": int, "start": TIME, "end": TIME, "title": str, "kind": Session.Kind}
 SESSION |= {"visibility": Session.Visibility, "room": "", "description": "", "title_es": ""}
+SESSION |= {"description_es": ""}
 SPEAKER = {"slug": str, "name": str, "role": "", "organisation": "", "bio": ""}
 LINK = {"speaker": str, "role": SessionSpeaker.Role}
-CHANGE = {"title": str, "description": "", "title_es": "", "speakers": [LINK]}
+CHANGE = {"title": str, "description": "", "title_es": "", "description_es": "", "speakers": [LINK]}
 FILES = {
     "conference_2024.json": {
         "event": {**CONFERENCE, "first_day": DATE, "practical_information": str},
@@ -218,7 +219,8 @@ def _sync_sessions(event, first_day, items):
         existing[session.title].append(session)
     sessions, links = defaultdict(list), []
     for item in sorted(items, key=lambda item: (item["day"], item["start"])):
-        fields = {key: item[key] for key in ("kind", "room", "description", "title_es", "visibility")}
+        texts = ("kind", "room", "description", "title_es", "description_es", "visibility")
+        fields = {key: item.get(key, "") for key in texts}
         fields |= {"language": "", "interpretation_languages": None}
         fields["start"] = _at(first_day, item["start"], event.time_zone, days=item["day"])
         fields["end"] = _at(first_day, item["end"], event.time_zone, days=item["day"])
