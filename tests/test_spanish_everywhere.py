@@ -3,8 +3,11 @@ and every registration email, rendered in Spanish, holds no English sentence of 
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
+import allauth
 import pytest
+from django.urls import reverse
 
 from registrations.models import OutboxEmail, Registration
 from registrations.signup.emails import render_email
@@ -16,10 +19,13 @@ _NOT_TEXT = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}|\{%.*?%\}|<[^>]+>")
 _MIN_WORDS = 3  # "Log in", "Room: ..." are too short to tell English from a name or a code
 
 
-def english_sentences():
+ALLAUTH_PO = Path(allauth.__file__).parent / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+def english_sentences(catalogues=(PO_PATH,)):
     """Runs of at least three words of every message whose Spanish differs from its English."""
     found = set()
-    for entry in parse_po(PO_PATH):
+    for entry in (entry for path in catalogues for entry in parse_po(path)):
         if entry.get("obsolete") or not entry["msgid"]:
             continue
         spanish = entry.get("msgstr") or entry.get("msgstr[0]", "")
@@ -113,3 +119,28 @@ def test_every_registration_email_in_spanish_holds_no_english_sentence(settings,
 
     text = " ".join([email["subject"], email["body_text"], readable_text(email["body_html"])])
     assert english_in(" ".join(text.split()), english_sentences()) == []
+
+
+@pytest.mark.django_db
+def test_account_emails_to_a_spanish_visitor_are_spanish(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.cookies["django_language"] = "es"
+    sentences = english_sentences((PO_PATH, ALLAUTH_PO))
+    factories.UserFactory(email="ana@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "rosa@example.org", "password1": "una-clave-larga-1", "password2": "una-clave-larga-1"},
+        )
+        client.post(reverse("account_reset_password"), {"email": "ana@example.org"})
+
+    assert len(mailoutbox) == 2
+    assert "Please Confirm Your Email Address" in sentences  # the detector knows allauth's English
+    for message in mailoutbox:
+        html = next(
+            (content for content, kind in getattr(message, "alternatives", []) if kind == "text/html"), ""
+        )
+        text = " ".join(" ".join([message.subject, message.body, readable_text(html)]).split())
+        assert english_in(text, sentences) == [], message.subject
