@@ -77,10 +77,6 @@ def new_door_code():
     return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
 
 
-# A webinar asks fewer questions than a conference: no meals, no participant list at a venue.
-WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
-
-
 MIN_INVITATION_CODE_LENGTH = 12
 
 

@@ -382,3 +382,11 @@ def test_the_migration_turns_each_events_field_settings_into_built_in_questions_
     assert list(Question.objects.filter(event=stated)) == [own]
     own.refresh_from_db()
     assert own.order == 2
+
+
+def test_a_question_added_for_an_event_goes_after_its_last_one(admin_client):
+    event = conference()
+
+    response = admin_client.get(f"{reverse('admin:registrations_question_add')}?event={event.pk}")
+
+    assert response.context["adminform"].form["order"].value() == 90
