@@ -8,7 +8,7 @@ BUILT_IN = [
     ("organisation", "text", "Organisation", "Organización", "", ""),
     ("role", "text", "Job title or role", "Cargo o función", "", ""),
     ("country", "country", "Country", "País", "", ""),
-    ("attendee_type", "single_choice", "Attendee type", "Tipo de participante", "", ""),
+    ("attendee_type", "single_choice", "Attendee type", "Tipo de asistente", "", ""),
     (
         "dietary_needs",
         "long_text",

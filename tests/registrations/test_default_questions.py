@@ -390,3 +390,15 @@ def test_a_question_added_for_an_event_goes_after_its_last_one(admin_client):
     response = admin_client.get(f"{reverse('admin:registrations_question_add')}?event={event.pk}")
 
     assert response.context["adminform"].form["order"].value() == 90
+
+
+def test_a_spanish_speaking_guest_gets_the_built_in_questions_and_prompts_in_spanish():
+    event = conference()
+
+    with translation.override("es"):
+        form = guest_form(event)
+        labels = [str(form.fields[name].label) for name in ("organisation", "country", "attendee_type")]
+        prompts = [str(form.fields[name].choices[0][1]) for name in ("country", "attendee_type")]
+
+    assert labels == ["Organización", "País", "Tipo de asistente"]
+    assert prompts == ["Elija un país", "Elija una opción"]
