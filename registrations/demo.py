@@ -14,11 +14,18 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from events.demo import DEMO_CONFERENCE, DEMO_WORKSHOP, PANEL_REGULATORY
+from events.demo import (
+    DEMO_CONFERENCE,
+    DEMO_WEBINARS,
+    DEMO_WORKSHOP,
+    PANEL_REGULATORY,
+    SEED_CONFERENCE,
+    SEED_WEBINARS,
+)
 from events.models import Event
 
 from .models import Question, QuestionChoice, Registration, RegistrationSettings, SessionChoice, SessionPlaces
-from .signup import services, staff_places
+from .signup import questions, services, staff_places
 
 EVENT_CAPACITY = 120
 WORKSHOP_CAPACITY = 3
@@ -54,7 +61,8 @@ def load_demo_registrations(*, today):
 
     Opens registration for the demo conference with EVENT_CAPACITY places and gives its
     workshop WORKSHOP_CAPACITY places (never fewer than are held, so a run after staff
-    gave more places still passes), adds the conference's own two questions if missing, then
+    gave more places still passes), gives every demo event the built-in questions it lacks
+    (organisation, country, diets...), adds the conference's own two questions if missing, then
     registers each guest in GUESTS who has no active registration, for the workshop and a
     morning panel, answering both questions. Running it again adds nothing.
     Side effects are those of the services: one email per new registration, and the
@@ -65,9 +73,12 @@ def load_demo_registrations(*, today):
     event = Event.objects.get(slug=DEMO_CONFERENCE["slug"])
     workshop = event.sessions.get(title=DEMO_WORKSHOP)
     panel = event.sessions.get(title=PANEL_REGULATORY)
+    for demo_event in Event.objects.filter(slug__in=_demo_event_slugs()):
+        questions.add_default_questions(event=demo_event)
     _open_with_places(event, workshop, now=timezone.now() + offset)
-    sector = _question(event, SECTOR_QUESTION, Question.Kind.SINGLE_CHOICE, SECTOR_CHOICES, order=1)
-    topics = _question(event, TOPICS_QUESTION, Question.Kind.MULTIPLE_CHOICE, TOPICS_CHOICES, order=2)
+    # After the built-in questions (organisation, country, diets...).
+    sector = _question(event, SECTOR_QUESTION, Question.Kind.SINGLE_CHOICE, SECTOR_CHOICES, order=100)
+    topics = _question(event, TOPICS_QUESTION, Question.Kind.MULTIPLE_CHOICE, TOPICS_CHOICES, order=110)
     registered = set(
         Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES).values_list(
             "email", flat=True
@@ -83,6 +94,10 @@ def load_demo_registrations(*, today):
             data = {"name": name, "email": email, "sessions": [panel, workshop], "answers": own, **answers}
             services.register(event=event, data=data, now=timezone.now() + offset)
     return _summary(workshop)
+
+
+def _demo_event_slugs():
+    return [spec["slug"] for spec in (SEED_CONFERENCE, DEMO_CONFERENCE, *SEED_WEBINARS, *DEMO_WEBINARS)]
 
 
 def _question(event, labels, kind, choices, *, order):

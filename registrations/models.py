@@ -28,7 +28,22 @@ OPTIONAL_FIELDS = (
 )
 
 
+# The fixed answers above that a registration keeps in its own columns and that staff manage as
+# built-in questions (Question.field): all of them. Their kind is fixed by the column.
+FIXED_QUESTION_KINDS = {
+    "organisation": "text",
+    "role": "text",
+    "country": "country",
+    "attendee_type": "single_choice",
+    "dietary_needs": "long_text",
+    "accessibility_needs": "long_text",
+    "interpretation_language": "single_choice",
+    "participant_list_consent": "checkbox",
+}
+
+
 class FieldState(models.TextChoices):
+    # Read only by migration 0021, which turned field_settings into built-in questions.
     REQUIRED = "required", _("Required")
     OPTIONAL = "optional", _("Optional")
     HIDDEN = "hidden", _("Hidden")
@@ -60,10 +75,6 @@ DOOR_CODE_LENGTH = 12
 
 def new_door_code():
     return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
-
-
-# A webinar asks fewer questions than a conference: no meals, no participant list at a venue.
-WEBINAR_HIDDEN_BY_DEFAULT = {"dietary_needs", "participant_list_consent"}
 
 
 MIN_INVITATION_CODE_LENGTH = 12
@@ -116,6 +127,8 @@ class RegistrationSettings(models.Model):
     # Places held: confirmed registrations and places offered and not yet accepted. Kept up to
     # date by registrations.signup.capacity, so pages never aggregate over registrations.
     confirmed_count = models.PositiveIntegerField(_("confirmed registrations"), default=0, editable=False)
+    # No longer read: since migration 0021 the built-in questions (Question.field) say what is asked.
+    # Kept one release so that the code before it still runs while it is deployed (see README).
     field_settings = models.JSONField(
         _("optional fields"),
         default=dict,
@@ -159,16 +172,6 @@ class RegistrationSettings(models.Model):
     def places_left(self):
         """Places still free for the whole event, or None when there is no limit."""
         return places_left(self.capacity, self.confirmed_count)
-
-    def field_state(self, name):
-        """Return "required", "optional" or "hidden" for an optional field.
-
-        By default optional; for a webinar, the questions it doesn't need are hidden.
-        """
-        default = FieldState.OPTIONAL
-        if name in WEBINAR_HIDDEN_BY_DEFAULT and self.event.is_online:
-            default = FieldState.HIDDEN
-        return self.field_settings.get(name, default)
 
 
 class SessionPlaces(models.Model):
@@ -697,17 +700,28 @@ class AbuseCounter(models.Model):
 
 
 class QuestionQuerySet(models.QuerySet):
-    def for_audiences(self, audiences):
-        """The questions asked of viewers in `audiences` (registrations.signup.questions.audiences_of)."""
-        return self.filter(audience__in=audiences)
+    def asked(self):
+        return self.filter(asked=True)
+
+    def own(self):
+        """Staff's own questions, whose answers are Answer rows; not the built-in ones."""
+        return self.filter(field="")
+
+    def built_in(self):
+        return self.exclude(field="")
 
 
 class Question(models.Model):
-    """A question staff ask on one event's registration form, besides the fixed ones.
+    """A question on one event's registration form: staff's own, or a built-in one.
 
     Label and help text have a column per language (registrations/translation.py). Choices,
     for the choice kinds, are QuestionChoice rows. Answers are Answer rows, each keeping the
     text of what was answered, so a question changed later leaves them readable.
+
+    A built-in question (`field` set) asks one of the registration's own columns
+    (FIXED_QUESTION_KINDS): its answer is stored there, its kind and choices come from the
+    column, and it is hidden by not being asked rather than deleted. A new event starts with one
+    per column (registrations.signup.questions.add_default_questions).
     """
 
     class Kind(models.TextChoices):
@@ -740,6 +754,19 @@ class Question(models.Model):
         help_text=_("Guests are people who are not affiliates; staff are asked the affiliates' questions."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    asked = models.BooleanField(
+        _("asked"),
+        default=True,
+        help_text=_("Untick to leave the question off the form; answers already given are kept."),
+    )
+    field = models.CharField(
+        _("built-in question"),
+        max_length=30,
+        blank=True,
+        editable=False,
+        choices=[(name, name) for name in FIXED_QUESTION_KINDS],
+        help_text=_("The registration's own column this question fills; empty for staff's own questions."),
+    )
 
     objects = QuestionQuerySet.as_manager()
 
@@ -747,13 +774,25 @@ class Question(models.Model):
         ordering = ["event", "order", "pk"]
         verbose_name = _("registration question")
         verbose_name_plural = _("registration questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "field"],
+                condition=~models.Q(field=""),
+                name="one_built_in_question_per_field",
+            ),
+        ]
 
     def __str__(self):
         return self.label
 
     @property
     def has_choices(self):
-        return self.kind in self.CHOICE_KINDS
+        """Whether its choices are QuestionChoice rows: staff's own choice questions."""
+        return self.kind in self.CHOICE_KINDS and not self.field
+
+    @property
+    def is_built_in(self):
+        return bool(self.field)
 
 
 class QuestionChoice(models.Model):

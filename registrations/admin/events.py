@@ -12,6 +12,7 @@ from events.models import Event, Session
 from registrations.eventday import reports
 from registrations.mailings import followups
 from registrations.models import RegistrationSettings
+from registrations.signup import questions as signup_questions
 from registrations.signup import services, staff_places
 
 from . import places, questions
@@ -75,6 +76,8 @@ class EventAdmin(events_admin.EventAdmin):
         super().save_related(request, form, formsets, change)
         # A raised capacity, a session deleted or hidden: whatever is free goes to the waiting lists.
         staff_places.refill(event=form.instance)
+        # A new event starts with the built-in questions; one made elsewhere gets them when first saved here.
+        signup_questions.add_default_questions(event=form.instance)
 
     def time_changed(self, request, instance, old_start, old_end):
         _notify_time_change(self, request, instance, old_start, old_end)

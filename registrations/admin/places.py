@@ -9,19 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events.forms import SessionAdminForm, session_label
-from registrations.models import (
-    OPTIONAL_FIELDS,
-    FieldState,
-    Registration,
-    RegistrationSettings,
-    SessionChoice,
-    SessionPlaces,
-)
+from registrations.models import Registration, RegistrationSettings, SessionChoice, SessionPlaces
 from registrations.privacy import audit
 from registrations.signup import selectors, staff_places
 
@@ -32,11 +24,6 @@ def _check_against_held(value, held):
     except staff_places.CapacityError as error:
         raise forms.ValidationError(str(error)) from error
     return value
-
-
-def field_state_name(name):
-    """The form field that holds the state of the optional question `name`."""
-    return f"field_state_{name}"
 
 
 REGISTRATION_SETTINGS_FIELDSETS = [
@@ -54,23 +41,11 @@ REGISTRATION_SETTINGS_FIELDSETS = [
             ]
         },
     ),
-    (
-        _("Questions on the form"),
-        {
-            "fields": [field_state_name(name) for name in OPTIONAL_FIELDS],
-            "description": _(
-                "Name, email and the sessions are always asked; each of these is hidden, optional "
-                "or required."
-            ),
-        },
-    ),
 ]
 
 
 class RegistrationSettingsForm(forms.ModelForm):
-    """The settings, with one choice per optional question (hidden, optional, required) in place of
-    the JSON `field_settings` holds. A state equal to the default is not stored, so a webinar's
-    defaults (RegistrationSettings.field_state) still follow the event."""
+    """The settings. What the form asks is the event's questions (admin/questions.py), not these."""
 
     class Meta:
         model = RegistrationSettings
@@ -79,34 +54,8 @@ class RegistrationSettingsForm(forms.ModelForm):
             *["capacity", "offer_hours"],
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in OPTIONAL_FIELDS:
-            self.fields[field_state_name(name)].initial = self._state(name)
-
-    def _state(self, name):
-        if self.instance.event_id is None:  # no event yet: no webinar defaults
-            return self.instance.field_settings.get(name, FieldState.OPTIONAL)
-        return self.instance.field_state(name)
-
-    def _default_state(self, name):
-        stored = self.instance.field_settings
-        try:
-            self.instance.field_settings = {}
-            return self._state(name)
-        finally:
-            self.instance.field_settings = stored
-
     def clean_capacity(self):
         return _check_against_held(self.cleaned_data.get("capacity"), self.instance.confirmed_count)
-
-    def _post_clean(self):
-        super()._post_clean()  # sets the instance's event, which decides the defaults
-        chosen = {name: self.cleaned_data.get(field_state_name(name)) for name in OPTIONAL_FIELDS}
-        if all(chosen.values()):
-            self.instance.field_settings = {
-                name: state for name, state in chosen.items() if state != self._default_state(name)
-            }
 
 
 class SessionWithPlacesForm(SessionAdminForm):
@@ -127,15 +76,6 @@ class SessionWithPlacesForm(SessionAdminForm):
     def clean_capacity(self):
         places = _places(self.instance)
         return _check_against_held(self.cleaned_data.get("capacity"), places.confirmed_count if places else 0)
-
-
-# Declared on the class, as if written out one by one, so the admin may name them in its fieldsets.
-for _name in OPTIONAL_FIELDS:
-    RegistrationSettingsForm.base_fields[field_state_name(_name)] = RegistrationSettingsForm.declared_fields[
-        field_state_name(_name)
-    ] = forms.ChoiceField(
-        label=capfirst(Registration._meta.get_field(_name).verbose_name), choices=FieldState.choices
-    )
 
 
 def _places(session):

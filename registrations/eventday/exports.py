@@ -90,8 +90,10 @@ class _QuestionColumns:
     """
 
     def __init__(self, queryset):
-        questions = Question.objects.filter(event__in=queryset.values("event")).order_by(
-            "event__start", "event", "order", "pk"
+        questions = (
+            Question.objects.own()
+            .filter(event__in=queryset.values("event"))
+            .order_by("event__start", "event", "order", "pk")
         )
         self.column_of = {}  # question id -> column index
         self.headers = []

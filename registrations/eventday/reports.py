@@ -225,7 +225,8 @@ def questions_table(event):
     """
     counted = [*Question.CHOICE_KINDS, Question.Kind.CHECKBOX, Question.Kind.COUNTRY]
     questions = list(
-        Question.objects.filter(event=event, kind__in=counted)
+        Question.objects.own()
+        .filter(event=event, kind__in=counted)
         .prefetch_related("choices")
         .order_by("order", "pk")
     )

@@ -9,12 +9,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import LANGUAGE_NAMES, known_time_zones
-from registrations.models import OPTIONAL_FIELDS, FieldState, Registration, SessionChoice
+from registrations.models import FIXED_QUESTION_KINDS, Registration, SessionChoice
 
 from . import abuse, capacity, questions, selectors
 from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
@@ -124,19 +124,15 @@ class RegistrationForm(forms.ModelForm):
         labels = {
             "name": _("Full name"),
             "email": _("Email address"),
-            "participant_list_consent": _("Show my name and organisation on the participant list"),
         }
         help_texts = {
             "email": _("We send your confirmation and your private link to change or cancel here."),
-            "dietary_needs": _("Allergies or diets we should know about for meals."),
-            "accessibility_needs": _("Anything that helps you take part: access, seating, captions."),
         }
         # Answers reach plain-text emails: no line breaks where one line is asked (form_fields).
         field_classes = {
             "name": SingleLineField,
             "organisation": SingleLineField,
             "role": SingleLineField,
-            "country": SingleLineField,
             "dietary_needs": MultiLineField,
             "accessibility_needs": MultiLineField,
             "language": SiteLanguageField,
@@ -160,8 +156,6 @@ class RegistrationForm(forms.ModelForm):
         super().__init__(*args, instance=instance, initial=initial, **kwargs)
         self._set_up_sessions()
         self.fields["language"].required = False
-        self._set_up_interpretation()
-        self._apply_field_settings()
         self._set_up_questions()
         self._set_up_email(editing)
         if editing:
@@ -247,47 +241,63 @@ class RegistrationForm(forms.ModelForm):
             field.disabled = True
             field.help_text = _("To use another address, cancel and register again with it.")
 
-    def _set_up_interpretation(self):
-        languages = self.event.interpretation_languages or []
-        if not languages:
-            del self.fields["interpretation_language"]
-            return
-        choices = [("", "—"), (NO_INTERPRETATION, _("I don't need interpretation"))]
-        choices += [(code, gettext(LANGUAGE_NAMES.get(code, code))) for code in languages]
-        self.fields["interpretation_language"] = forms.ChoiceField(
-            label=_("Interpretation into"), choices=choices, required=False
-        )
-
-    def _apply_field_settings(self):
-        for name in OPTIONAL_FIELDS:
-            if name not in self.fields:
-                continue
-            state = self.registration_settings.field_state(name)
-            if state == FieldState.HIDDEN:
-                del self.fields[name]
-            else:
-                self.fields[name].required = state == FieldState.REQUIRED
-
     def _set_up_questions(self):
-        """Add a field per question of the event the registrant is asked, before the language and time zone.
+        """Lay out the questions the registrant is asked, built-in and own, in their order, after the email.
 
-        Their answers reach cleaned_data["answers"] (Question -> value), saved by signup.services.
+        A built-in question fills its column's field with staff's label, help text and whether it
+        is required; the columns not asked are left out. An own question gets a field of its own,
+        whose answer reaches cleaned_data["answers"] (Question -> value), saved by signup.services.
         """
-        self.questions = questions.questions_for(self.event, self.user)
-        if not self.questions:
-            return
-        answers = questions.answers_by_question(self.instance)
-        added = {}
-        for question in self.questions:
-            name = questions.field_name(question)
-            added[name] = questions.form_field(question)
-            added[name].initial = questions.initial_value(question, answers.get(question.pk))
+        asked = questions.questions_for(self.event, self.user)
+        self.questions = [question for question in asked if not question.is_built_in]
+        answers = questions.answers_by_question(self.instance) if self.questions else {}
+        laid_out = {}
+        for question in asked:
+            if question.is_built_in:
+                field = self._built_in_field(question)
+                if field is not None:
+                    laid_out[question.field] = field
+            else:
+                field = questions.form_field(question)
+                field.initial = questions.initial_value(question, answers.get(question.pk))
+                laid_out[questions.field_name(question)] = field
         fields = {}
         for name, field in self.fields.items():
-            if name == "language":
-                fields.update(added)
+            if name in FIXED_QUESTION_KINDS:
+                continue
             fields[name] = field
+            if name == "email":
+                fields.update(laid_out)
         self.fields = fields
+
+    def _built_in_field(self, question):
+        """The form field for the built-in `question`, or None where it has nothing to ask."""
+        name = question.field
+        if name == "interpretation_language":
+            field = self._interpretation_field()
+            if field is None:
+                return None
+        elif name == "country":
+            current = self.instance.country if self.instance.pk else ""
+            field = forms.ChoiceField(choices=questions.country_name_choices(current))
+            self.initial["country"] = questions.stored_country_name(current) or current
+        else:
+            field = self.fields[name]
+        if name == "attendee_type":
+            field.choices = [("", questions.CHOOSE_PROMPT), *Registration.AttendeeType.choices]
+        field.label = question.label
+        # Help texts are rendered unescaped by Django and crispy forms: staff's text is escaped here.
+        field.help_text = conditional_escape(question.help_text)
+        field.required = question.required
+        return field
+
+    def _interpretation_field(self):
+        languages = self.event.interpretation_languages or []
+        if not languages:
+            return None
+        choices = [("", questions.CHOOSE_PROMPT), (NO_INTERPRETATION, _("I don't need interpretation"))]
+        choices += [(code, gettext(LANGUAGE_NAMES.get(code, code))) for code in languages]
+        return forms.ChoiceField(choices=choices)
 
     def clean_invitation_token(self):
         # The view found the invitation from the posted token or the link; that one counts.

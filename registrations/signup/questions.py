@@ -1,4 +1,9 @@
-"""The questions staff add to an event's registration form: who is asked, their form fields, the answers.
+"""An event's registration questions: the defaults an event starts with, who is asked, fields, answers.
+
+Built-in questions (Question.field) ask the registration's own columns; the form
+(signup.forms) lays them out with staff's own in one order, and their answers go to the
+columns like before. An event without built-in rows (made where no default questions were
+added, e.g. by a script) is asked the defaults before its own questions, as if it had them.
 
 Who is asked follows the visibility rule's kinds of viewer (events.access.viewer_of), as the
 mailings' audiences do: affiliates are those who see restricted sessions (members of affiliate
@@ -10,12 +15,15 @@ registers or changes the registration.
 """
 
 from django import forms
+from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.html import conditional_escape
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override, pgettext_lazy
 from django_countries import countries
 
 from events import access
-from registrations.models import Answer, Question
+from registrations.models import FIXED_QUESTION_KINDS, Answer, Question
 
 from .form_fields import MultiLineField, SingleLineField
 
@@ -24,6 +32,63 @@ FIELD_PREFIX = "question_"
 TEXT_MAX_LENGTH = 300
 LONG_TEXT_MAX_LENGTH = 2000
 YES = "yes"
+
+# What a select shows before anything is chosen.
+CHOOSE_PROMPT = pgettext_lazy("select prompt", "Choose one")
+COUNTRY_PROMPT = _("Choose a country")
+
+# The built-in questions a new event starts with, in this order: (label, help text) per column.
+DEFAULT_QUESTIONS = {
+    "organisation": (_("Organisation"), ""),
+    "role": (_("Job title or role"), ""),
+    "country": (_("Country"), ""),
+    "attendee_type": (_("Attendee type"), ""),
+    "dietary_needs": (_("Dietary needs"), _("Allergies or diets we should know about for meals.")),
+    "accessibility_needs": (
+        _("Accessibility needs"),
+        _("Anything that helps you take part: access, seating, captions."),
+    ),
+    "interpretation_language": (_("Interpretation into"), ""),
+    "participant_list_consent": (_("Show my name and organisation on the participant list"), ""),
+}
+# A webinar asks fewer: no meals, no participant list at a venue.
+NOT_ASKED_AT_WEBINARS = {"dietary_needs", "participant_list_consent"}
+# Gaps between the defaults' order leave room for staff's own questions between them.
+ORDER_STEP = 10
+
+
+def default_questions(event):
+    """Unsaved built-in questions for `event`: one per column, optional, in both languages."""
+    made = []
+    for position, (name, (label, help_text)) in enumerate(DEFAULT_QUESTIONS.items(), start=1):
+        texts = {}
+        for language in ("en", "es"):
+            with override(language):
+                texts[f"label_{language}"] = str(label)
+                texts[f"help_text_{language}"] = str(help_text)
+        made.append(
+            Question(
+                event=event,
+                field=name,
+                kind=FIXED_QUESTION_KINDS[name],
+                order=position * ORDER_STEP,
+                asked=not (event.is_online and name in NOT_ASKED_AT_WEBINARS),
+                **texts,
+            )
+        )
+    return made
+
+
+@transaction.atomic
+def add_default_questions(*, event):
+    """Give `event` the built-in questions it lacks (all of them for a new event); return those added.
+
+    Side effects: inserts a Question row per built-in question `event` has none for; an event
+    that has them all is left as it is, whatever staff changed.
+    """
+    present = set(Question.objects.filter(event=event).built_in().values_list("field", flat=True))
+    missing = [question for question in default_questions(event) if question.field not in present]
+    return Question.objects.bulk_create(missing)
 
 
 def audiences_of(user):
@@ -34,13 +99,20 @@ def audiences_of(user):
 
 
 def questions_for(event, user):
-    """The questions of `event` that `user` is asked, in order, with their choices loaded."""
-    return list(
-        Question.objects.filter(event=event)
-        .for_audiences(audiences_of(user))
-        .prefetch_related("choices")
-        .order_by("order", "pk")
-    )
+    """The questions of `event` that `user` is asked, built-in and own, in order; own choices loaded.
+
+    One query, and one more for the choices when an own choice question is asked. An event
+    without built-in rows is asked the default built-in questions (default_questions).
+    """
+    rows = list(Question.objects.filter(event=event).order_by("order", "pk"))
+    if not any(question.field for question in rows):
+        # Before staff's own, where the fixed fields always were.
+        rows = [*default_questions(event), *rows]
+    audiences = audiences_of(user)
+    asked = [question for question in rows if question.asked and question.audience in audiences]
+    own_with_choices = [question for question in asked if question.has_choices]
+    prefetch_related_objects(own_with_choices, "choices")
+    return asked
 
 
 def field_name(question):
@@ -64,7 +136,7 @@ def form_field(question):
         return forms.BooleanField(**common)
     if kind == Question.Kind.COUNTRY:
         # Named in the active language, sorted in it (django-countries).
-        return forms.ChoiceField(choices=[("", "—"), *countries], **common)
+        return forms.ChoiceField(choices=[("", COUNTRY_PROMPT), *countries], **common)
     if kind == Question.Kind.SINGLE_CHOICE:
         choices = [(str(choice.pk), choice.label) for choice in question.choices.all()]
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
@@ -128,3 +200,33 @@ def answers_by_question(registration):
     if registration is None or registration.pk is None:
         return {}
     return {answer.question_id: answer for answer in registration.answers.all()}
+
+
+def country_name_choices(current=""):
+    """The country column's choices: the English name stored, the active language's name shown.
+
+    The column held free text before it was a choice: `current`, a value no country's name
+    (in English or Spanish) or code matches, is offered as it was typed, so it stays readable
+    and is kept when the form is saved again.
+    """
+    with override("en"):
+        english = {code: str(name) for code, name in countries}
+    choices = [(english[code], name) for code, name in countries]
+    current = (current or "").strip()
+    if current and stored_country_name(current) == "":
+        choices.insert(0, (current, current))
+    return [("", COUNTRY_PROMPT), *choices]
+
+
+def stored_country_name(value):
+    """The English name of the country `value` names (an English or Spanish name, or a code), or ""."""
+    text = (value or "").strip().casefold()
+    if not text:
+        return ""
+    for language in ("en", "es"):
+        with override(language):
+            for code, name in countries:
+                if text in (code.casefold(), str(name).casefold()):
+                    with override("en"):
+                        return str(countries.name(code))
+    return ""

@@ -472,15 +472,17 @@ def _change_sessions(settings, registration, chosen, now):
 def clone_event_with_settings(*, event, offset, title=None, slug=None):
     """Copy `event` with events.services.clone_event, then its registration settings.
 
-    The settings keep the mode, capacity, optional fields and invitation code; the
+    The settings keep the mode, capacity and invitation code; the
     opening and closing times move by `offset` like the event's. Each session keeps its
-    capacity. The event's own registration questions are copied with their choices, and
-    the copy keeps the email texts staff wrote. Registrations (and so answers) and guest
+    capacity. The event's registration questions, built-in and own, are copied with their
+    choices (the built-in ones it lacks are added as defaults), and the copy keeps the email
+    texts staff wrote. Registrations (and so answers) and guest
     lists are not copied, so the copy starts with no confirmed places.
 
     Side effects: those of events.services.clone_event, plus one RegistrationSettings
     row when `event` has one, a SessionPlaces row per session with a capacity, a
-    Question row per question of `event` with its QuestionChoice rows, and an EmailText
+    Question row per question of `event` with its QuestionChoice rows (and one per built-in
+    question it lacks, see questions.add_default_questions), and an EmailText
     row per email text of `event`. Returns the new Event.
     """
     clone = event_services.clone_event(event=event, offset=offset, title=title, slug=slug)
@@ -509,6 +511,7 @@ def clone_event_with_settings(*, event, offset, title=None, slug=None):
         )
         page_cache.places_changed(clone)
     _copy_questions(event, clone)
+    questions.add_default_questions(event=clone)
     return clone
 
 
@@ -526,6 +529,8 @@ def _copy_questions(event, clone):
             required=question.required,
             audience=question.audience,
             order=question.order,
+            asked=question.asked,
+            field=question.field,
         )
         for question in questions
     )

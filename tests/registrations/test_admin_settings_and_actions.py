@@ -1,12 +1,12 @@
-"""The registration settings' questions chosen one select each (hidden, optional, required), never
-typed as JSON; and the registrations' actions offered only to staff who may run them."""
+"""The registration settings, never typed as JSON (the questions they once held are the event's
+built-in questions now); and the registrations' actions offered only to staff who may run them."""
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from registrations.admin.places import RegistrationSettingsForm, field_state_name
-from registrations.models import OPTIONAL_FIELDS, Registration, RegistrationSettings
+from registrations.admin.places import RegistrationSettingsForm
+from registrations.models import OPTIONAL_FIELDS, Question, Registration, RegistrationSettings
 from tests import factories
 from tests.events.test_admin import change_url, form_data
 
@@ -15,77 +15,40 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:registrations_registration_changelist")
 
 
-def _posted(form):
-    """What a browser posts for an unbound form: every field's initial value."""
-    data = {name: form[name].value() for name in form.fields}
-    return {name: value for name, value in data.items() if value is not None}
-
-
-def test_each_question_is_a_select_of_hidden_optional_or_required():
+def test_the_settings_no_longer_ask_about_the_questions():
+    """Changed: the form's questions are the event's built-in questions (test_default_questions.py)."""
     settings = factories.RegistrationSettingsFactory(field_settings={"dietary_needs": "required"})
 
     form = RegistrationSettingsForm(instance=settings)
 
     assert "field_settings" not in form.fields
-    assert [form.fields[field_state_name(name)].label for name in OPTIONAL_FIELDS][:3] == [
-        "Organisation",
-        "Job title or role",
-        "Country",
+    assert [name for name in form.fields if name.startswith("field_state")] == []
+    assert list(form.fields) == [
+        "mode",
+        "invitation_code",
+        "opens_at",
+        "closes_at",
+        "capacity",
+        "offer_hours",
     ]
-    assert [value for value, _label in form.fields[field_state_name("role")].choices] == [
-        "required",
-        "optional",
-        "hidden",
-    ]
-    assert form[field_state_name("dietary_needs")].value() == "required"
-    assert form[field_state_name("role")].value() == "optional"
 
 
-def test_the_chosen_states_are_stored_and_shown_again_unchanged():
-    settings = factories.RegistrationSettingsFactory()
-    data = _posted(RegistrationSettingsForm(instance=settings))
-    data.update({field_state_name("organisation"): "required", field_state_name("country"): "hidden"})
-
-    form = RegistrationSettingsForm(data=data, instance=settings)
-    assert form.is_valid(), form.errors
-    form.save()
-
-    settings.refresh_from_db()
-    assert settings.field_settings == {"organisation": "required", "country": "hidden"}
-    again = RegistrationSettingsForm(instance=settings)
-    assert {name: again[field_state_name(name)].value() for name in OPTIONAL_FIELDS} == {
-        name: data[field_state_name(name)] for name in OPTIONAL_FIELDS
-    }
-
-
-def test_a_webinars_defaults_show_as_hidden_and_follow_the_event_when_left_alone():
-    settings = factories.RegistrationSettingsFactory(event=factories.WebinarFactory())
-    data = _posted(RegistrationSettingsForm(instance=settings))
-
-    form = RegistrationSettingsForm(data=data, instance=settings)
-    assert form.is_valid(), form.errors
-    form.save()
-
-    assert data[field_state_name("dietary_needs")] == "hidden"
-    settings.refresh_from_db()
-    assert settings.field_settings == {}
-
-
-def test_the_event_page_saves_the_questions_without_any_json(admin_client):
+def test_the_event_page_saves_the_settings_without_any_json(admin_client):
     event = factories.EventFactory()
     factories.RegistrationSettingsFactory(event=event)
     response = admin_client.get(change_url(event))
     content = response.content.decode()
     data = form_data(response, "event_form")
-    data["registration_settings-0-field_state_accessibility_needs"] = "required"
+    data["registration_settings-0-capacity"] = "40"
 
     saved = admin_client.post(change_url(event), data)
 
     assert "field_settings" not in content
     assert "{}" not in content
-    assert '<select name="registration_settings-0-field_state_accessibility_needs"' in content
     assert saved.status_code == 302
-    assert RegistrationSettings.objects.get(event=event).field_settings == {"accessibility_needs": "required"}
+    assert RegistrationSettings.objects.get(event=event).capacity == 40
+    # Saved in admin, an event made elsewhere gets the built-in questions it lacked.
+    assert Question.objects.filter(event=event).built_in().count() == len(OPTIONAL_FIELDS)
 
 
 # --- Actions -----------------------------------------------------------------------------------

@@ -488,6 +488,35 @@ def test_the_admin_event_list_and_event_page_link_to_the_dashboard(admin_client,
     assert 'class="object-tools"' in change
 
 
+def test_the_event_page_and_dashboard_lead_to_the_events_email_texts_and_questions(admin_client, conference):
+    event, _ = conference
+    texts = f'<a href="{reverse("admin:registrations_emailtext_event")}?event={event.pk}">Email texts</a>'
+    questions = f"{reverse('admin:registrations_question_changelist')}?event__id__exact={event.pk}"
+
+    change = admin_client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+    dashboard = admin_client.get(dashboard_url(event)).content.decode()
+    listed = admin_client.get(f"{reverse('admin:registrations_emailtext_event')}?event={event.pk}")
+
+    tools = change[change.index('class="object-tools"') :]
+    assert texts in tools[: tools.index("</ul>")]
+    assert f'<a href="{questions}">Questions</a>' in tools[: tools.index("</ul>")]
+    assert texts in dashboard
+    assert f'<a href="{questions}">Registration questions</a>' in dashboard
+    assert listed.context["event"] == event
+
+
+def test_staff_who_may_not_read_email_texts_are_not_led_to_them(client, conference):
+    event, _ = conference
+    staff = factories.StaffFactory(is_superuser=False)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_event", "view_registration"]))
+    client.force_login(staff)
+
+    change = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+
+    assert "Dashboard" in change
+    assert reverse("admin:registrations_emailtext_event") not in change
+
+
 def test_the_dashboard_speaks_spanish_dates_included(admin_client, conference, settings):
     event, _ = conference
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
