@@ -461,3 +461,14 @@ LOGGING = {
         "django.template": {"filters": ["drop_template_context"]},
     },
 }
+
+# --- Error reports ------------------------------------------------------------
+
+# Sentry, off unless SENTRY_DSN is set; events leave without personal data (ewevents/error_reports.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from ewevents import __version__
+    from ewevents.error_reports import start as start_error_reports
+
+    start_error_reports(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=f"ewevents@{__version__}")
