@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -277,3 +278,17 @@ def test_on_sqlite_the_file_is_copied_with_the_backup_api_and_restores(tmp_path)
         ]
     with archive.open("rb") as file, pytest.raises(database.BackupError, match="not empty"):
         database.restore({"ENGINE": "django.db.backends.sqlite3", "NAME": restored}, file)
+
+
+def test_the_worker_that_runs_the_backup_keeps_it_in_a_volume_with_a_pg_dump_of_the_servers_version():
+    compose = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+
+    assert "backups" in compose["volumes"]
+    assert "backups:/app/var/backups" in compose["services"]["worker"]["volumes"]
+    assert "media:/app/var/media" in compose["services"]["worker"]["volumes"]
+    assert "media:/app/var/media" in compose["services"]["web"]["volumes"]
+    server_major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    assert f"postgresql-client-{server_major} " in dockerfile
+    assert " age" in dockerfile
+    assert "mkdir -p /app/var/backups /app/var/media" in dockerfile
