@@ -8,6 +8,9 @@ manage link, and the event the SDK would send is kept by a transport instead of 
 import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 import sentry_sdk
@@ -200,3 +203,48 @@ def test_the_scrubber_removes_what_an_sdk_with_personal_data_on_would_send():
     }
     assert scrubbed["contexts"] == {"runtime": {"name": "CPython", "version": "3.11.7"}}
     assert scrubbed["sdk"] == {"name": "sentry.python.django", "version": "2.75.0"}
+
+
+PROBE = """
+import json, django, sentry_sdk
+django.setup()
+client = sentry_sdk.get_client()
+options = client.options if client.is_active() else {}
+print(json.dumps({
+    "active": client.is_active(),
+    "before_send": getattr(options.get("before_send"), "__qualname__", None),
+    "send_default_pii": options.get("send_default_pii"),
+    "release": options.get("release"),
+}))
+"""
+
+
+def settings_process_reports(env):
+    """What a web or worker process started with `env` configured, read in a fresh process."""
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "ewevents.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=settings.BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_settings_start_reporting_only_when_a_dsn_is_set():
+    assert settings_process_reports({}) == {
+        "active": False,
+        "before_send": None,
+        "send_default_pii": None,
+        "release": None,
+    }
+    assert settings_process_reports({"SENTRY_DSN": "https://public@sentry.invalid/1"}) == {
+        "active": True,
+        "before_send": "scrub",
+        "send_default_pii": False,
+        "release": "ewevents@0.2.0",
+    }
