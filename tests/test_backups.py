@@ -226,6 +226,15 @@ def test_with_a_recipient_but_no_age_program_nothing_is_backed_up(backup_setting
     assert not Path(settings.BACKUP_DIR).exists() or list(Path(settings.BACKUP_DIR).iterdir()) == []
 
 
+@pytest.mark.django_db
+def test_a_recipient_age_refuses_stops_the_backup_before_anything_is_written(backup_settings, age_key):
+    backup_settings.BACKUP_AGE_RECIPIENT = "age1-not-a-key"
+
+    with pytest.raises(CommandError, match="BACKUP_AGE_RECIPIENT is not a key age accepts"):
+        call_command("backup_database")
+    assert not Path(settings.BACKUP_DIR).exists()
+
+
 def test_old_backups_are_pruned_keeping_n_days_and_m_months(tmp_path):
     start = dt.datetime(2025, 1, 1, 3, 0, tzinfo=dt.UTC)
     for day in range(400):  # a backup every night for 400 days, and a second one on the last day

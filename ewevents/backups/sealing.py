@@ -22,6 +22,21 @@ def age_program():
     return program
 
 
+def check_recipient(recipient):
+    """Raise BackupError unless `age` is installed and accepts `recipient` (tried on no data)."""
+    if shutil.which("age") is None:
+        raise BackupError(
+            "BACKUP_AGE_RECIPIENT is set but the age program is not installed (apt-get install age): "
+            "nothing was backed up."
+        )
+    tried = subprocess.run(  # noqa: S603 (age from PATH, the recipient from settings)
+        [age_program(), "--encrypt", "--recipient", recipient], input=b"", capture_output=True, check=False
+    )
+    if tried.returncode != 0:
+        error = tried.stderr.decode(errors="replace").strip()
+        raise BackupError(f"BACKUP_AGE_RECIPIENT is not a key age accepts: {error}. Nothing was backed up.")
+
+
 @contextlib.contextmanager
 def sealed(path, recipient=""):
     """Yield a binary file to write the archive `path` into; encrypted to `recipient` if given."""

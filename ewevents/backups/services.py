@@ -1,6 +1,5 @@
 """Backing up and restoring: what the commands and the daily task call."""
 
-import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,11 +27,8 @@ def back_up(now=None):
     """
     db = connections["default"].settings_dict
     recipient = settings.BACKUP_AGE_RECIPIENT
-    if recipient and shutil.which("age") is None:
-        raise BackupError(
-            "BACKUP_AGE_RECIPIENT is set but the age program is not installed (apt-get install age): "
-            "nothing was backed up."
-        )
+    if recipient:
+        sealing.check_recipient(recipient)
     directory = Path(settings.BACKUP_DIR)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = now or timezone.now()
