@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     # runserver for `make run`: WhiteNoise's, taking a crowd's connections (ewevents/devserver).
     "ewevents.devserver",
+    # manage.py backup_database / restore_database and the daily backup task (ewevents/backups).
+    "ewevents.backups",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -196,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.anonymise_expired_registrations",
         "schedule": 24 * 60 * 60.0,
     },
+    # The database and media files into BACKUP_DIR, older backups pruned (ewevents/backups).
+    "backup-database": {"task": "ewevents.backup_database", "schedule": 24 * 60 * 60.0},
 }
 
 # --- Email ------------------------------------------------------------------
@@ -333,6 +337,19 @@ STORAGES = {
     },
 }
 
+# --- Uploaded files and backups ------------------------------------------------
+
+# Files staff upload (speaker photos, materials), included in every backup.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Where `manage.py backup_database` and the daily task write their archives (ewevents/backups).
+BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
+# Backups kept: the newest of each of the last N days, and of each of the last M months.
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+# An age public key ("age1..."): archives are then encrypted to it, and a backup without `age`
+# installed fails rather than write them in the clear. Empty: archives are not encrypted.
+BACKUP_AGE_RECIPIENT = env.str("BACKUP_AGE_RECIPIENT", default="")
+
 # --- Event pages ------------------------------------------------------------
 
 # What other apps add to an event's page (events/additions.py): functions (request, event).
@@ -446,3 +463,14 @@ LOGGING = {
         "django.template": {"filters": ["drop_template_context"]},
     },
 }
+
+# --- Error reports ------------------------------------------------------------
+
+# Sentry, off unless SENTRY_DSN is set; events leave without personal data (ewevents/error_reports.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from ewevents import __version__
+    from ewevents.error_reports import start as start_error_reports
+
+    start_error_reports(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=f"ewevents@{__version__}")

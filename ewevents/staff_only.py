@@ -28,6 +28,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from ewevents.release import __version__
+
 TEMPLATE = "staff_only.html"
 NO_PERMISSION_TEMPLATE = "staff_no_permission.html"
 
@@ -116,7 +118,8 @@ class StaffOnlyAdminSite(admin.AdminSite):
 
     Named as the public site is, in its colours (templates/admin/base_site.html). Its index is the
     staff home: what `settings.STAFF_HOME` (a dotted path, called as `home(request, app_list)`,
-    returning the template's context) puts there, as ewevents imports neither app.
+    returning the template's context) puts there, as ewevents imports neither app, and the
+    release running (`ewevents.__version__`) in its footer.
     """
 
     site_header = _("Electronics Watch events")
@@ -128,7 +131,8 @@ class StaffOnlyAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         home = import_string(settings.STAFF_HOME)
-        return super().index(request, {**home(request, self.get_app_list(request)), **(extra_context or {})})
+        context = {**home(request, self.get_app_list(request)), "ewevents_version": __version__}
+        return super().index(request, {**context, **(extra_context or {})})
 
     def admin_view(self, view, cacheable=False):
         checked = super().admin_view(view, cacheable)

@@ -1,12 +1,16 @@
 """The admin's index is the staff home: named as the site, what needs action first, the coming
 events with their places, and the admin's models grouped by task (registrations/admin/home.py)."""
 
+import tomllib
+
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
 
+import ewevents
 from registrations.models import Mailing, OutboxEmail, Registration
 from tests import factories
 
@@ -165,3 +169,15 @@ def test_the_home_reads_the_same_number_of_queries_for_one_event_or_several(
 
 
 QUERIES = 8  # the session, the user, the recent actions; five for the home whatever the events
+
+
+def test_the_home_says_which_release_is_running_in_english_and_spanish(admin_client):
+    released = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
+    assert ewevents.__version__ == released == "0.2.0"
+
+    english = admin_client.get(HOME).content.decode()
+    with translation.override("es"):
+        spanish = admin_client.get(HOME, headers={"accept-language": "es"}).content.decode()
+
+    assert '<footer class="staff-home-footer">\n  <p>ewevents version 0.2.0</p>' in english
+    assert "<p>ewevents, versión 0.2.0</p>" in spanish
