@@ -17,8 +17,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewevents.settings")
 app = Celery("ewevents")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # The task modules live in the apps' parts (registrations/outbox/tasks.py, ...); each part's
-# tasks are imported by registrations.apps, so the web process knows them by name too.
-app.autodiscover_tasks(["registrations.outbox", "registrations.mailings", "registrations.privacy"])
+# tasks are imported by registrations.apps (and operations.apps), so the web process knows them by name too.
+app.autodiscover_tasks(
+    ["registrations.outbox", "registrations.mailings", "registrations.privacy", "operations"]
+)
 
 logger = logging.getLogger(__name__)
 # What publishing a task raises when the broker is down or unreachable.

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_countries",
     "events",
     "registrations",
+    # The periodic jobs' heartbeats, run_periodic and the staff home's health panel.
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +198,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.anonymise_expired_registrations",
         "schedule": 24 * 60 * 60.0,
     },
+    # Emails ADMINS once when a job above has not finished for twice its period (operations.heartbeats).
+    "check-heartbeats": {"task": "operations.check_heartbeats", "schedule": 300.0},
 }
+# Every job above also runs without beat: `manage.py run_periodic` (started by `make run`).
+# The names of the jobs late by their heartbeats (operations), for /healthz/ and the beat health check.
+PERIODIC_JOBS_LATE = "operations.selectors.late_job_names"
 
 # --- Email ------------------------------------------------------------------
 
@@ -222,6 +229,8 @@ EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
 EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=300)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is emailed when a periodic job is late (and Django's error mails): ADMINS=ops@example.org,...
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 
 # --- Client addresses --------------------------------------------------------
 
