@@ -5,6 +5,7 @@ logged and never fails the task itself.
 """
 
 import logging
+import sys
 
 from celery import signals
 from celery.states import SUCCESS
@@ -35,6 +36,10 @@ def _job_failed(task_id=None, exception=None, sender=None, **kwargs):
 def _job_finished(task_id=None, task=None, state=None, **kwargs):
     job = job_for_task(getattr(task, "name", None))
     error = _errors.pop(task_id, "")
+    if not error and sys.exc_info()[1] is not None:
+        # Run eagerly with CELERY_TASK_EAGER_PROPAGATES, a failure sends no task_failure: the
+        # exception is on its way to the caller, through this postrun.
+        error = type(sys.exc_info()[1]).__name__
     if job is not None:
         try:
             record_finish(

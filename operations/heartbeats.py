@@ -46,8 +46,9 @@ class Job:
             return run_every
         now = self.schedule.now()
         first = now + self.schedule.remaining_estimate(now)
-        second = now + self.schedule.remaining_estimate(first)
-        return max(second - first, dt.timedelta(minutes=1))
+        # The next run after one a second past the first (at the first itself, Celery answers the first).
+        second = now + self.schedule.remaining_estimate(first + dt.timedelta(seconds=1))
+        return max(dt.timedelta(seconds=round((second - first).total_seconds())), dt.timedelta(minutes=1))
 
     def is_due(self, last_run, now):
         """Whether the job should run at `now`, its last run (by anyone) started at `last_run`."""
