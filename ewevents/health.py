@@ -9,7 +9,7 @@ container's health check (docker-compose.yml). It asks over loopback on $PORT (d
 8000) with the site's own host name, the first of ALLOWED_HOSTS, since Django refuses any
 other; /healthz/ is exempt from the HTTPS redirect. It needs no Django set-up.
 
-`python -m ewevents.health beat` exits 0 when no periodic job is late (not finished for twice
+`python -m ewevents.health beat` exits 0 when no periodic job is late (not run for twice
 its period): the beat container's health check. It reads the database.
 """
 

@@ -198,7 +198,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.anonymise_expired_registrations",
         "schedule": 24 * 60 * 60.0,
     },
-    # Emails ADMINS once when a job above has not finished for twice its period (operations.heartbeats).
+    # Emails ADMINS once when a job above has not run for twice its period (operations.heartbeats).
     "check-heartbeats": {"task": "operations.check_heartbeats", "schedule": 300.0},
 }
 # Every job above also runs without beat: `manage.py run_periodic` (started by `make run`).

@@ -59,8 +59,11 @@ class Job:
         return bool(self.schedule.is_due(last_run).is_due)
 
     def late_since(self, heartbeat):
-        """When the job becomes late: twice its period after it last finished (or was first expected)."""
-        reference = heartbeat.last_finished or heartbeat.tracked_since
+        """When the job becomes late: twice its period after it last ran (started, or finished), or
+        after it was first expected if it never ran. A job running now is not late; one stuck
+        running is, twice its period after it started."""
+        runs = [when for when in (heartbeat.last_started, heartbeat.last_finished) if when is not None]
+        reference = max(runs) if runs else heartbeat.tracked_since
         return reference + 2 * self.period
 
 
@@ -131,7 +134,7 @@ def record_finish(*, job, ok, error="", now=None):
 
 
 def late_jobs(*, now=None):
-    """The scheduled jobs not finished for twice their period, with their rows; one query.
+    """The scheduled jobs not run for twice their period, with their rows; one query.
 
     A job without a row yet (added to the schedule, not migrated nor run since) is not counted.
     """

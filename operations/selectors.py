@@ -52,5 +52,5 @@ def job_statuses(*, now=None):
 
 
 def late_job_names():
-    """The names of the jobs not finished for twice their period (settings.PERIODIC_JOBS_LATE); one query."""
+    """The names of the jobs not run for twice their period (settings.PERIODIC_JOBS_LATE); one query."""
     return [job.name for job, _row in late_jobs()]

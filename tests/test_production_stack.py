@@ -148,7 +148,7 @@ def test_the_beat_health_check_command_fails_while_a_periodic_job_is_late(heartb
 
     heartbeats(default=1)
     healthy = subprocess.run(check, cwd=BASE, env=env, capture_output=True, text=True, check=False)
-    heartbeats(default=1, expire_offers=11)  # every five minutes, not finished for eleven
+    heartbeats(default=1, expire_offers=11)  # every five minutes, not run for eleven
     late = subprocess.run(check, cwd=BASE, env=env, capture_output=True, text=True, check=False)
 
     assert (healthy.returncode, healthy.stdout.strip()) == (0, "periodic jobs ok")

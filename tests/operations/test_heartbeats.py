@@ -111,8 +111,9 @@ def test_admins_are_emailed_once_per_lateness(heartbeats, settings):
     # The job runs again, and later is late again: a new lateness, a new email.
     run_job(job_named("expire-offers"), force=True)
     assert alert_late_jobs() == 0
+    eleven_minutes_ago = timezone.now() - dt.timedelta(minutes=11)
     Heartbeat.objects.filter(name="expire-offers").update(
-        last_finished=timezone.now() - dt.timedelta(minutes=11)
+        last_started=eleven_minutes_ago, last_finished=eleven_minutes_ago
     )
     assert alert_late_jobs() == 1
     assert [m.subject.rsplit(": ", 1)[1] for m in mail.outbox] == [
@@ -134,3 +135,16 @@ def test_an_alert_that_could_not_be_sent_is_tried_again(heartbeats, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert alert_late_jobs() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_job_running_now_is_not_late_and_one_stuck_running_is(heartbeats, client):
+    heartbeats(default=1)
+    now = timezone.now()
+    Heartbeat.objects.filter(name="expire-offers").update(  # started just now, after a long pause
+        last_started=now, last_finished=now - dt.timedelta(hours=1), last_outcome=Heartbeat.Outcome.RUNNING
+    )
+    Heartbeat.objects.filter(name="resume-mailings").update(  # started long ago, never finished
+        last_started=now - dt.timedelta(minutes=11), last_finished=now - dt.timedelta(hours=1)
+    )
+
+    assert client.get(reverse("health")).json()["late_jobs"] == ["resume-mailings"]

@@ -1,12 +1,16 @@
 """Run the periodic jobs (settings.CELERY_BEAT_SCHEDULE) without Celery beat: `make run` starts it."""
 
+import logging
 import signal
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from operations import runner
 from operations.heartbeats import scheduled_jobs
+
+logger = logging.getLogger(__name__)
 
 
 def _stop(signum, frame):
@@ -38,8 +42,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _stop)
         self.stdout.write("Running the periodic jobs; stop with Ctrl-C.")
         while True:
-            runner.run_due_jobs()  # each run is logged
-            time.sleep(runner.seconds_until_next())
+            try:
+                runner.run_due_jobs()  # each run is logged
+                pause = runner.seconds_until_next()
+            except DatabaseError:  # SQLite busy, PostgreSQL restarting: try again, never stop the loop
+                logger.exception("Periodic jobs: the database did not answer; trying again shortly.")
+                pause = runner.LONGEST_SLEEP
+            time.sleep(pause)
 
     def _run_once(self, name):
         job = runner.job_named(name)
