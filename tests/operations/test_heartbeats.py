@@ -2,6 +2,7 @@
 fail the beat container's health check and are emailed to the site's admins once per lateness."""
 
 import datetime as dt
+import logging
 import time
 
 import pytest
@@ -148,3 +149,14 @@ def test_a_job_running_now_is_not_late_and_one_stuck_running_is(heartbeats, clie
     )
 
     assert client.get(reverse("health")).json()["late_jobs"] == ["resume-mailings"]
+
+
+def test_admins_get_no_error_emails_with_requests_personal_data(settings):
+    settings.ADMINS = [("", "ops@example.org")]
+
+    logging.getLogger("django.request").error(
+        "Internal Server Error: /registrations/", extra={"status_code": 500}
+    )
+
+    assert mail.outbox == []
+    assert [type(handler).__name__ for handler in logging.getLogger("django").handlers] == []
