@@ -17,6 +17,11 @@ class OperationsConfig(AppConfig):
 
 
 def _track_jobs(using="default", **kwargs):
-    from .heartbeats import track_scheduled_jobs
+    from django.db import connections
 
-    track_scheduled_jobs(using=using)
+    from .heartbeats import track_scheduled_jobs
+    from .models import Heartbeat
+
+    # Not after `migrate operations zero`, which leaves no table.
+    if Heartbeat._meta.db_table in connections[using].introspection.table_names():
+        track_scheduled_jobs(using=using)
