@@ -2,6 +2,7 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEMO_PASSWORD ?= ewevents-demo
+PORT ?= 8000
 ARGS ?=
 BENCH_SECONDS ?= 15
 BENCH_WARMUP ?= 5
@@ -30,11 +31,14 @@ messages: venv
 makemessages: venv
 	$(PYTHON) manage.py makemessages -l es --ignore=$(VENV) --ignore=staticfiles --ignore=tests --ignore=bench --ignore=test-artifacts
 
-# Migrate, load the demo data and serve on http://127.0.0.1:8000/.
+# Migrate, load the demo data and serve on http://127.0.0.1:$(PORT)/ (make run PORT=8001), with the
+# periodic jobs (manage.py run_periodic) running in the background until the server stops.
 run: venv messages
 	$(PYTHON) manage.py migrate --noinput
-	$(PYTHON) manage.py load_demo --password "$(DEMO_PASSWORD)"
-	$(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(PYTHON) manage.py load_demo --password "$(DEMO_PASSWORD)" --site-url "$${SITE_URL:-http://127.0.0.1:$(PORT)}"
+	$(PYTHON) manage.py run_periodic & periodic=$$!; \
+	trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
+	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 # The test suite; it starts its own PostgreSQL, Redis and Chromium. Extra options: make test ARGS="-k mail".
 test: venv messages

@@ -43,7 +43,7 @@ from .models import (
 )
 
 DATA_DIR = Path(__file__).with_name("demo_data")
-LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
+LOGIN_PATH = "/accounts/login/"
 STAFF_EMAIL = "staff@example.org"
 AFFILIATE_EMAIL = "affiliate@example.org"
 DEMO_ORGANISATION = "Demo Affiliate Organisation"
@@ -320,15 +320,20 @@ def _users(password):
     Membership.objects.get_or_create(organisation=organisation, user=users[AFFILIATE_EMAIL])
 
 
-def load_demo(*, password, today=None, stdout=None):
+def login_url(site_url=None):
+    """The demo login page at `site_url`, by default the site's own address (settings.SITE_URL)."""
+    return (site_url or settings.SITE_URL).rstrip("/") + LOGIN_PATH
+
+
+def load_demo(*, password, today=None, stdout=None, site_url=None):
     """Write the demo data; running it again gives the same rows.
 
     Creates the seed 2024 conference and the seed 2020 webinars exactly as the
     seeds give them, a demo edition of the conference and two demo webinars
     dated relative to `today` (default: today's local date), a demo staff user
     and a demo affiliate, both with `password`; then runs settings.DEMO_LOADERS.
-    All in one transaction. Writes what it did, the loaders' lines and the logins
-    to `stdout` when given. Returns the events.
+    All in one transaction. Writes what it did, the loaders' lines and the logins (at
+    `site_url`, by default settings.SITE_URL) to `stdout` when given. Returns the events.
     """
     today = today or timezone.localdate()
     seed, demo = DATA["conference_2024"], DATA["conference_demo"]
@@ -360,6 +365,12 @@ def load_demo(*, password, today=None, stdout=None):
             stdout.write(f"{start:%Y-%m-%d %H:%M} {event.time_zone}  {event.title}\n")
         if added:
             stdout.write("\n" + "".join(f"{line}\n" for line in added))
-        stdout.write(f"\nLog in at {LOGIN_URL}\n  staff:     {STAFF_EMAIL}\n  affiliate: {AFFILIATE_EMAIL}\n")
+        stdout.write(
+            f"\nLog in at {login_url(site_url)}\n  staff:     {STAFF_EMAIL}\n  affiliate: {AFFILIATE_EMAIL}\n"
+        )
         stdout.write(f"  password:  {password}\n")
+        stdout.write(
+            "The staff login asks for an authenticator app (a second factor) before the admin opens:"
+            ' see README.md, "Demo logins".\n'
+        )
     return events

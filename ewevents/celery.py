@@ -17,9 +17,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewevents.settings")
 app = Celery("ewevents")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # The task modules live in the apps' parts (registrations/outbox/tasks.py, ...); each part's
-# tasks are imported by registrations.apps, so the web process knows them by name too.
+# tasks are imported by registrations.apps (and operations.apps), so the web process knows them by name too.
 app.autodiscover_tasks(
-    ["registrations.outbox", "registrations.mailings", "registrations.privacy", "ewevents.backups"]
+    [
+        "registrations.outbox",
+        "registrations.mailings",
+        "registrations.privacy",
+        "ewevents.backups",
+        "operations",
+    ]
 )
 
 logger = logging.getLogger(__name__)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django_countries",
     "events",
     "registrations",
+    # The periodic jobs' heartbeats, run_periodic and the staff home's health panel.
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +202,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The database and media files into BACKUP_DIR, older backups pruned (ewevents/backups).
     "backup-database": {"task": "ewevents.backup_database", "schedule": 24 * 60 * 60.0},
+    # Emails ADMINS once when a job above has not run for twice its period (operations.heartbeats).
+    "check-heartbeats": {"task": "operations.check_heartbeats", "schedule": 300.0},
 }
+# Every job above also runs without beat: `manage.py run_periodic` (started by `make run`).
+# The names of the jobs late by their heartbeats (operations), for /healthz/ and the beat health check.
+PERIODIC_JOBS_LATE = "operations.selectors.late_job_names"
 
 # --- Email ------------------------------------------------------------------
 
@@ -228,6 +235,8 @@ EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
 EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=300)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is emailed when a periodic job is late (and Django's error mails): ADMINS=ops@example.org,...
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 
 # --- Client addresses --------------------------------------------------------
 
@@ -448,6 +457,12 @@ LOGGING = {
     "formatters": {
         "json": {"()": "ewevents.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # runserver's request lines, as Django's default logging writes them.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
@@ -455,10 +470,15 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
             "filters": ["request_id", "redact_secrets"],
-        }
+        },
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers replaced by the root's: no error emails to ADMINS (they would carry
+        # the request, personal data included); ADMINS only hear of late periodic jobs (operations).
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "DEBUG" if env.bool("LOG_SQL", default=False) else "INFO"},
         "django.template": {"filters": ["drop_template_context"]},
     },

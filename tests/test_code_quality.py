@@ -48,7 +48,7 @@ def test_settings_are_read_without_restating_their_defaults():
     """A setting's default lives once, in settings.py: code reads settings.X, never getattr and a default."""
     restated = [
         f"{path.relative_to(ROOT)}:{number}"
-        for package in ("ewevents", "events", "registrations")
+        for package in ("ewevents", "events", "registrations", "operations")
         for path in sorted((ROOT / package).rglob("*.py"))
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if "getattr(settings," in line or "getattr(django_settings," in line
@@ -59,7 +59,7 @@ def test_settings_are_read_without_restating_their_defaults():
 
 def _function_lengths():
     """(path:line name, lines of body after the docstring) of every function in the product code."""
-    for package in ("ewevents", "events", "registrations"):
+    for package in ("ewevents", "events", "registrations", "operations"):
         for path in sorted((ROOT / package).rglob("*.py")):
             if "migrations" in path.parts:
                 continue

@@ -47,11 +47,12 @@ def test_the_stack_has_every_role(compose):
             assert dependency in compose["services"], (name, dependency)
 
 
-def test_every_long_running_service_but_beat_has_a_health_check(compose):
+def test_every_long_running_service_has_a_health_check(compose):
     checked = {name for name, service in compose["services"].items() if service.get("healthcheck")}
-    assert checked == {"postgres", "redis", "mailpit", "web", "worker", "worker-mailings"}
+    assert checked == {"postgres", "redis", "mailpit", "web", "worker", "worker-mailings", "beat"}
     services_ = compose["services"]
     assert services_["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.health"]
+    assert services_["beat"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.health", "beat"]
     assert "inspect ping" in services_["worker"]["healthcheck"]["test"][1]
     assert "-d email@$$HOSTNAME" in services_["worker"]["healthcheck"]["test"][1]
     assert "-d mailings@$$HOSTNAME" in services_["worker-mailings"]["healthcheck"]["test"][1]
@@ -110,7 +111,8 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_web_health_check_command_passes_against_gunicorn_and_fails_without_it(tmp_path):
+def test_the_web_health_check_command_passes_against_gunicorn_and_fails_without_it(tmp_path, heartbeats):
+    heartbeats(default=1)  # every periodic job just ran
     port = services.free_port()
     env = {
         "DEBUG": "false",
@@ -131,6 +133,23 @@ def test_the_web_health_check_command_passes_against_gunicorn_and_fails_without_
         server.stop()
     down = subprocess.run(check, cwd=BASE, env=check_env, capture_output=True, text=True, check=False)
 
-    assert (healthy.returncode, healthy.stdout.strip()) == (0, '{"status": "ok", "database": "ok"}')
+    assert (healthy.returncode, healthy.stdout.strip()) == (
+        0,
+        '{"status": "ok", "database": "ok", "periodic_jobs": "ok"}',
+    )
     assert down.returncode == 1
     assert "unhealthy" in down.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_health_check_command_fails_while_a_periodic_job_is_late(heartbeats):
+    check = [sys.executable, "-m", "ewevents.health", "beat"]
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": ""}
+
+    heartbeats(default=1)
+    healthy = subprocess.run(check, cwd=BASE, env=env, capture_output=True, text=True, check=False)
+    heartbeats(default=1, expire_offers=11)  # every five minutes, not run for eleven
+    late = subprocess.run(check, cwd=BASE, env=env, capture_output=True, text=True, check=False)
+
+    assert (healthy.returncode, healthy.stdout.strip()) == (0, "periodic jobs ok")
+    assert (late.returncode, late.stderr.strip()) == (1, "unhealthy: periodic jobs late: expire-offers")

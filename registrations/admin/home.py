@@ -1,11 +1,13 @@
 """The staff home, the admin's index (settings.STAFF_HOME, called by ewevents.staff_only's site).
 
 What staff come for first: the coming events with their places taken and waiting lists, what needs
-action (registrations awaiting approval, emails that failed, mailings still in draft), then every
-part of the admin grouped by task rather than by app. Each section is shown to staff who may view
-its rows; the reads are a fixed number of queries however many events there are.
+action (registrations awaiting approval, emails that failed or have waited over an hour, mailings
+still in draft, periodic jobs late), the periodic jobs' last runs and the last backup
+(operations), then every part of the admin grouped by task rather than by app. Each section is shown
+to staff who may view its rows; the reads are a fixed number of queries however many events there are.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -16,10 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from events.times import short_span
+from operations.heartbeats import BACKUP_JOB
+from operations.selectors import job_statuses
 from registrations.models import Mailing, OutboxEmail, Registration, RegistrationSettings
 
 UPCOMING_SHOWN = 8
 DRAFTS_SHOWN = 8
+# An email still pending this long after it was written (or after its turn) is stuck, not slow.
+EMAIL_STUCK_AFTER = dt.timedelta(hours=1)
 
 # The admin's models by what staff do with them; those not named here follow under "Other".
 MODEL_GROUPS = (
@@ -137,8 +143,28 @@ def pending_approvals():
     return [PendingApprovals(event=event, count=event.pending) for event in events]
 
 
-def failed_email_count():
-    return OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).count()
+def email_problems(*, now):
+    """(emails failed, emails pending for over EMAIL_STUCK_AFTER past their turn); one query."""
+    stuck_before = now - EMAIL_STUCK_AFTER
+    counts = OutboxEmail.objects.aggregate(
+        failed=Count("pk", filter=Q(status=OutboxEmail.Status.FAILED)),
+        stuck=Count(
+            "pk",
+            filter=Q(status=OutboxEmail.Status.PENDING, created__lt=stuck_before)
+            & (Q(send_after__isnull=True) | Q(send_after__lt=stuck_before)),
+        ),
+    )
+    return counts["failed"], counts["stuck"]
+
+
+def periodic_jobs(*, now):
+    """The context of the periodic jobs' panel: each job's last run, the late ones, the backup; one query."""
+    jobs = job_statuses(now=now)
+    return {
+        "jobs": jobs,
+        "late_jobs": [job for job in jobs if job.late],
+        "backup_scheduled": any(job.name == BACKUP_JOB for job in jobs),
+    }
 
 
 def draft_mailings(*, limit=DRAFTS_SHOWN):
@@ -164,21 +190,33 @@ def model_groups(app_list):
 
 def staff_home(request, app_list):
     """The context of templates/admin/staff_home.html for `request`'s staff member."""
-    user = request.user
-    context = {"model_groups": model_groups(app_list), "coming_events": None, "pending_approvals": None}
+    user, now = request.user, timezone.now()
+    context = {
+        "model_groups": model_groups(app_list),
+        "coming_events": None,
+        "pending_approvals": None,
+        "periodic_jobs": None,
+    }
     if user.has_perm("events.view_event"):
-        context["coming_events"] = coming_events(now=timezone.now())
+        context["coming_events"] = coming_events(now=now)
     if user.has_perm("registrations.view_registration"):
         context["pending_approvals"] = pending_approvals()
     if user.has_perm("registrations.view_outboxemail"):
-        context["failed_emails"] = failed_email_count()
+        context["failed_emails"], context["stuck_emails"] = email_problems(now=now)
         context["failed_emails_url"] = _changelist(
             "registrations_outboxemail", status__exact=OutboxEmail.Status.FAILED
+        )
+        context["stuck_emails_url"] = _changelist(
+            "registrations_outboxemail",
+            status__exact=OutboxEmail.Status.PENDING,
+            created__lt=(now - EMAIL_STUCK_AFTER).replace(second=0, microsecond=0).isoformat(),
         )
     if user.has_perm("registrations.view_mailing"):
         context["draft_mailings"], context["draft_mailing_count"] = draft_mailings()
         context["draft_mailings_url"] = _changelist(
             "registrations_mailing", status__exact=Mailing.Status.DRAFT
         )
+    if user.has_perm("operations.view_heartbeat"):
+        context["periodic_jobs"] = periodic_jobs(now=now)
     context["registrations_url"] = _changelist("registrations_registration")
     return context

@@ -15,10 +15,10 @@ from events.demo import (
     AFFILIATE_EMAIL,
     DEMO_ORGANISATION,
     DEMO_WORKSHOP,
-    LOGIN_URL,
     STAFF_EMAIL,
     first_wednesday_after,
     load_demo,
+    login_url,
     resolve_password,
 )
 from events.models import Event, EventPartner, Organisation, Session, SessionSpeaker, WebinarSeries
@@ -109,7 +109,7 @@ def test_command_twice_gives_the_same_rows_and_keys():
     )
     assert counts["Event"] == 6
     assert counts["Session"] == 16 + 18
-    assert LOGIN_URL in out.getvalue()
+    assert f"Log in at {login_url()}\n" in out.getvalue()
     assert STAFF_EMAIL in out.getvalue()
     assert AFFILIATE_EMAIL in out.getvalue()
     assert PASSWORD in out.getvalue()
@@ -373,3 +373,17 @@ def test_password_comes_from_option_then_environment_then_random(monkeypatch):
 def test_first_wednesday_after():
     assert first_wednesday_after(datetime.date(2026, 3, 2)) == datetime.date(2026, 5, 6)
     assert first_wednesday_after(datetime.date(2026, 11, 21)) == datetime.date(2027, 1, 20)
+
+
+@pytest.mark.django_db
+def test_the_printed_login_is_on_the_address_the_site_serves(settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    from_setting, from_option = io.StringIO(), io.StringIO()
+
+    call_command("load_demo", password=PASSWORD, stdout=from_setting)
+    call_command("load_demo", password=PASSWORD, site_url="http://localhost:9000/", stdout=from_option)
+
+    assert "Log in at http://127.0.0.1:8123/accounts/login/\n" in from_setting.getvalue()
+    assert "Log in at http://localhost:9000/accounts/login/\n" in from_option.getvalue()
+    assert ":8000" not in from_setting.getvalue() + from_option.getvalue()
+    assert "authenticator app" in from_option.getvalue()

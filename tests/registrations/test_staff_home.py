@@ -2,15 +2,17 @@
 events with their places, and the admin's models grouped by task (registrations/admin/home.py)."""
 
 import tomllib
+import datetime as dt
 
 import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 import ewevents
+from operations.models import Heartbeat
 from registrations.models import Mailing, OutboxEmail, Registration
 from tests import factories
 
@@ -168,9 +170,6 @@ def test_the_home_reads_the_same_number_of_queries_for_one_event_or_several(
     assert sum(row.count for row in response.context["pending_approvals"]) == 2 * events
 
 
-QUERIES = 8  # the session, the user, the recent actions; five for the home whatever the events
-
-
 def test_the_home_says_which_release_is_running_in_english_and_spanish(admin_client):
     released = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
     assert ewevents.__version__ == released == "0.2.0"
@@ -181,3 +180,131 @@ def test_the_home_says_which_release_is_running_in_english_and_spanish(admin_cli
 
     assert '<footer class="staff-home-footer">\n  <p>ewevents version 0.2.0</p>' in english
     assert "<p>ewevents, versión 0.2.0</p>" in spanish
+
+
+QUERIES = 9  # the session, the user, the recent actions; six for the home whatever the events and jobs
+
+
+# --- The periodic jobs and stuck emails (operations) ------------------------------------------
+
+
+def _email_waiting(minutes, *, send_after_minutes=None):
+    email = OutboxEmail.objects.create(to_email="guest@example.org", kind="registered", subject="s")
+    now = timezone.now()
+    send_after = None if send_after_minutes is None else now + dt.timedelta(minutes=send_after_minutes)
+    OutboxEmail.objects.filter(pk=email.pk).update(
+        created=now - dt.timedelta(minutes=minutes), send_after=send_after
+    )
+
+
+def test_the_home_lists_each_periodic_job_with_its_last_run_and_the_late_ones(admin_client, heartbeats):
+    heartbeats(default=1, expire_offers=11, anonymise_expired_registrations=None)
+    Heartbeat.objects.filter(name="resume-mailings").update(
+        last_outcome=Heartbeat.Outcome.FAILED, last_error="OperationalError"
+    )
+
+    response = admin_client.get(HOME)
+    content = response.content.decode()
+
+    jobs = response.context["periodic_jobs"]["jobs"]
+    assert [(job.name, job.late, job.never_ran) for job in jobs] == [
+        ("expire-offers", True, False),
+        ("requeue-pending-emails", False, False),
+        ("queue-due-reminders", False, False),
+        ("resume-mailings", False, False),
+        ("anonymise-expired-registrations", False, True),
+        ("check-heartbeats", False, False),
+    ]
+    assert '<a href="#periodic-jobs">1 periodic job is late</a>: <code>expire-offers</code>' in content
+    assert '<code>expire-offers</code> <span class="home-badge">late</span>' in content
+    assert content.count('class="home-badge">late<') == 1
+    assert "11\xa0minutes ago" in content
+    assert 'Failed <span class="quiet">(OperationalError)</span>' in content
+    assert "Never run" in content
+    assert "No backup job is scheduled" in content
+
+
+def test_the_home_says_when_every_job_runs_on_time(admin_client, heartbeats):
+    heartbeats(default=1)
+
+    content = admin_client.get(HOME).content.decode()
+
+    assert "Every periodic job runs on time." in content
+    assert 'home-badge">late' not in content
+
+
+def test_the_backup_job_shows_its_last_run_or_no_backup_yet(admin_client, heartbeats, settings):
+    settings.CELERY_BEAT_SCHEDULE = settings.CELERY_BEAT_SCHEDULE | {
+        "backup-database": {"task": "operations.backup_database", "schedule": 24 * 60 * 60.0}
+    }
+    heartbeats(default=1, backup_database=None)
+
+    never = admin_client.get(HOME).content.decode()
+    Heartbeat.objects.filter(name="backup-database").update(
+        last_started=timezone.now() - dt.timedelta(hours=3), last_outcome=Heartbeat.Outcome.OK
+    )
+    done = admin_client.get(HOME).content.decode()
+
+    assert "No backup yet" in never
+    assert "No backup job is scheduled" not in never
+    assert "No backup yet" not in done
+    assert "3\xa0hours ago" in done
+
+
+def test_the_home_counts_emails_waiting_over_an_hour_with_a_link(admin_client, heartbeats):
+    _email_waiting(61)
+    _email_waiting(90)
+    _email_waiting(20)  # slow, not stuck
+    _email_waiting(120, send_after_minutes=30)  # a mailing's row, waiting for its turn
+    _outbox(OutboxEmail.Status.FAILED)
+
+    response = admin_client.get(HOME)
+    content = response.content.decode()
+
+    assert (response.context["failed_emails"], response.context["stuck_emails"]) == (1, 2)
+    assert "2 emails have waited over an hour to be sent</a>" in content
+    link = response.context["stuck_emails_url"]
+    assert link.startswith(reverse("admin:registrations_outboxemail_changelist") + "?status__exact=pending&")
+    listed = admin_client.get(link)
+    assert listed.status_code == 200
+    assert (
+        listed.context["cl"].result_count == 3
+    )  # the two stuck and the mailing's (created over an hour ago)
+
+
+def test_the_home_says_when_no_email_is_stuck(admin_client):
+    _email_waiting(5)
+
+    assert "No email has waited over an hour." in admin_client.get(HOME).content.decode()
+
+
+def test_staff_without_the_heartbeat_permission_do_not_see_the_jobs(client, heartbeats):
+    heartbeats(default=30)
+    staff = factories.StaffFactory(is_superuser=False)
+    staff.user_permissions.add(Permission.objects.get(codename="view_outboxemail"))
+    client.force_login(staff)
+
+    response = client.get(HOME)
+
+    assert response.context["periodic_jobs"] is None
+    assert "Periodic jobs" not in response.content.decode()
+    assert response.context["stuck_emails"] == 0
+
+
+@pytest.mark.parametrize("extra_jobs", [0, 5])
+def test_the_home_reads_the_same_number_of_queries_however_many_jobs_and_emails(
+    admin_client, django_assert_num_queries, heartbeats, settings, extra_jobs
+):
+    settings.CELERY_BEAT_SCHEDULE = settings.CELERY_BEAT_SCHEDULE | {
+        f"extra-{n}": {"task": f"tests.extra_{n}", "schedule": 60.0} for n in range(extra_jobs)
+    }
+    heartbeats(default=30)
+    for minutes in range(61, 61 + extra_jobs):
+        _email_waiting(minutes)
+    admin_client.get(HOME)
+
+    with django_assert_num_queries(QUERIES):
+        response = admin_client.get(HOME)
+
+    assert len(response.context["periodic_jobs"]["late_jobs"]) == 6 + extra_jobs - 1  # all but the daily one
+    assert response.context["stuck_emails"] == extra_jobs

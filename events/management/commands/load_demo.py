@@ -15,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", help="Password for the demo users (default: $DEMO_PASSWORD or random)."
         )
+        parser.add_argument(
+            "--site-url",
+            help="The address the site serves, for the printed login link (default: SITE_URL).",
+        )
 
-    def handle(self, *args, password=None, **options):
-        load_demo(password=resolve_password(password), stdout=self.stdout)
+    def handle(self, *args, password=None, site_url=None, **options):
+        load_demo(password=resolve_password(password), stdout=self.stdout, site_url=site_url)
