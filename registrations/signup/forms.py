@@ -9,8 +9,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,20 @@ class TimeZoneField(forms.ChoiceField):
         return value in time_zones.real_zones() or value in self.kept
 
 
+class _OfferedSessionsIterator(ModelChoiceIterator):
+    """The field's sessions, read once per form: its checkboxes and the page's event summary share them."""
+
+    def __iter__(self):
+        for session in self.field.offered:
+            yield self.choice(session)
+
+    def __len__(self):
+        return len(self.field.offered)
+
+    def __bool__(self):
+        return bool(self.field.offered)
+
+
 class SessionChoiceField(forms.ModelMultipleChoiceField):
     """Sessions labelled with their time in the event's zone, title and places left.
 
@@ -53,10 +69,17 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
     SessionChoice status), since "full: you can join its waiting list" would be wrong for them.
     """
 
+    iterator = _OfferedSessionsIterator
+
     def __init__(self, *args, event, chosen=None, **kwargs):
         self.event = event
         self.chosen = chosen or {}
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def offered(self):
+        """The sessions offered, in order: one query, however often the form and page read them."""
+        return list(self.queryset)
 
     def clean(self, value):
         if isinstance(value, list | tuple):
