@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from events.calendar import google_calendar_url, outlook_calendar_url
 from events.selectors import event_for
 from events.times import date_pattern, zone_label
 from ewevents.errors import too_many_requests
@@ -191,11 +192,15 @@ def register_done(request, slug):
     done = request.session.get(DONE_SESSION_KEY)
     if not done or done.get("event") != event.slug:
         return redirect("registrations:register", slug=event.slug)
+    # No manage link here: whoever sent the form sees this page, and the address may not be theirs
+    # (or may have been registered before). The link goes only to the address, by email.
     context = {
         "event": event,
         "email": done["email"],
         "status": done["status"],
         "waiting_titles": done.get("waiting", []),
+        "google_calendar_url": google_calendar_url(event, build_url=absolute_url),
+        "outlook_calendar_url": outlook_calendar_url(event, build_url=absolute_url),
     }
     return render(request, "registrations/register_done.html", context)
 

@@ -3,11 +3,14 @@ links and next steps, and the manage page's status, door code, own sessions and 
 
 import re
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
-from registrations.signup import emails
+from registrations.models import Registration, RegistrationSettings
+from registrations.signup import emails, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +94,157 @@ def test_a_webinar_summary_says_it_is_online_with_its_time_and_zone(client):
     assert "Monday 17 June 2030, 10:00–11:00 London time (BST)" in text
     assert "Online: the link is for registrants" in text
     assert "Sessions offered" not in text
+
+
+# The confirmation page
+
+
+def event_with(**settings):
+    event = factories.EventFactory(title="Mixed Conference")
+    factories.RegistrationSettingsFactory(event=event, **settings)
+    return event
+
+
+def post_registration(client, event, email="ana@example.com"):
+    data = {
+        "name": "Ana Guest",
+        "email": email,
+        "time_zone": "Europe/Brussels",
+        "language": "en",
+        "privacy_consent": "on",
+    }
+    return client.post(register_url(event), data, follow=True)
+
+
+def links_of(response):
+    return dict(
+        re.findall(
+            r'<a class="btn btn-outline-primary" href="([^"]*)"[^>]*>([^<]*)</a>',
+            unescape(response.content.decode()),
+        )
+    )
+
+
+def test_a_confirmed_guest_gets_google_outlook_and_apple_calendar_links_to_the_event(client):
+    event = event_with()
+
+    response = post_registration(client, event)
+
+    by_name = {name: url for url, name in links_of(response).items()}
+    google = urlsplit(by_name["Google Calendar"])
+    assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/render")
+    assert parse_qs(google.query) == {
+        "action": ["TEMPLATE"],
+        "text": ["Mixed Conference"],
+        "dates": ["20301106T080000Z/20301107T153000Z"],
+        "details": [f"{event.summary}\n\n{django_settings.SITE_URL}{event.get_absolute_url()}"],
+        "location": ["Herman Tierlinck Building, Brussels, Belgium"],
+        "ctz": ["Europe/Brussels"],
+    }
+    outlook = urlsplit(by_name["Outlook"])
+    assert (outlook.netloc, outlook.path) == ("outlook.live.com", "/calendar/0/deeplink/compose")
+    query = parse_qs(outlook.query)
+    assert (query["subject"], query["startdt"], query["enddt"], query["rru"]) == (
+        ["Mixed Conference"],
+        ["2030-11-06T08:00:00Z"],
+        ["2030-11-07T15:30:00Z"],
+        ["addevent"],
+    )
+    assert by_name["Apple Calendar (.ics)"] == reverse("events:event_ics", kwargs={"slug": event.slug})
+
+
+def test_calendar_links_never_carry_a_webinars_join_link(client):
+    webinar = factories.WebinarFactory(join_url="https://join.example/SECRET-JOIN")
+    factories.RegistrationSettingsFactory(event=webinar)
+
+    response = post_registration(client, webinar)
+
+    assert "Google Calendar" in response.content.decode()
+    assert "SECRET-JOIN" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "next_steps"),
+    [
+        (
+            {},
+            "confirmed",
+            [
+                "Open the email we sent: it confirms your place",
+                "The email also holds your code for the door",
+                "Before the event we will send you practical information",
+            ],
+        ),
+        (
+            {"capacity": 0},
+            "waitlisted",
+            [
+                "You are on the waiting list: there is nothing more to do for now.",
+                "When a place becomes free, we will email you and hold it for you",
+                "Can't come after all? Leave the waiting list",
+            ],
+        ),
+        (
+            {"mode": RegistrationSettings.Mode.APPROVAL},
+            "pending",
+            [
+                "The organisers review each registration.",
+                "We will email you their decision.",
+                "Meanwhile, your private link",
+            ],
+        ),
+    ],
+)
+def test_the_confirmation_page_says_what_happens_next_for_the_status(client, mode, status, next_steps):
+    event = event_with(**mode)
+
+    response = post_registration(client, event)
+
+    assert Registration.objects.get().status == status
+    steps = re.search(r"What happens next</h2>\s*<ol>(.*?)</ol>", response.content.decode(), re.DOTALL)
+    items = [plain(item) for item in re.findall(r"<li>(.*?)</li>", steps.group(1), re.DOTALL)]
+    assert len(items) == len(next_steps)
+    for item, expected in zip(items, next_steps, strict=True):
+        assert item.startswith(expected)
+    # Only a confirmed place goes in a calendar.
+    assert ("Google Calendar" in response.content.decode()) == (status == "confirmed")
+
+
+def test_a_webinars_next_steps_promise_the_join_link_not_a_door_code(client):
+    webinar = factories.WebinarFactory()
+    factories.RegistrationSettingsFactory(event=webinar)
+
+    text = text_of(post_registration(client, webinar))
+
+    assert "Before the webinar we will send you a reminder with the link to join it." in text
+    assert "code for the door" not in text
+
+
+def test_the_confirmation_page_never_shows_the_private_link_whoever_sent_the_form(client):
+    event = event_with()
+    earlier = services.register(event=event, data={"name": "Ana", "email": "ana@example.com"})
+
+    # Someone sends the form with an address registered before: the page must not open that registration.
+    again = post_registration(client, event, email="ana@example.com")
+    new = post_registration(client, event, email="bo@example.com")
+
+    newest = Registration.objects.get(email="bo@example.com")
+    for response, registration in ((again, earlier), (new, newest)):
+        page = response.content.decode()
+        assert "Check your email" in page
+        assert registration.manage_token not in page
+        assert "/registrations/manage/" not in page
+        assert "Lost it? Get your private link by email" in text_of(response)
+
+
+def test_a_logged_in_registrant_is_pointed_to_their_registrations(client, affiliate_user):
+    event = event_with()
+    client.force_login(affiliate_user)
+
+    response = post_registration(client, event, email=affiliate_user.email)
+
+    registration = Registration.objects.get()
+    assert registration.manage_token not in response.content.decode()
+    assert (
+        f'<a href="{reverse("registrations:mine")}">See your registrations</a>' in response.content.decode()
+    )
