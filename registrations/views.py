@@ -24,7 +24,7 @@ from ewevents.site import absolute_url
 from . import door_code
 from .models import RegistrationSettings
 from .privacy import retention
-from .signup import abuse, feeds, link_requests, offers, selectors, services
+from .signup import abuse, emails, feeds, link_requests, offers, selectors, services, time_zones
 from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
 # The outcome of the last registration, kept in the session so the URL of the
@@ -261,8 +261,29 @@ def manage(request, token):
         "choices": selectors.choices_with_positions(registration),
         "offer_until": selectors.offer_deadline(registration),
         "door_code": door_code.shown_code(registration),
+        "time_zone_label": _time_zone_label(registration),
     }
     return render(request, "registrations/manage.html", context)
+
+
+def _time_zone_label(registration):
+    zone = registration.time_zone
+    if zone and time_zones.listed(zone) == zone:
+        return time_zones.label(zone, registration.event.start)
+    return zone
+
+
+@_private
+@require_GET
+def manage_ics(request, token):
+    """The calendar file of the sessions this registration holds; only a confirmed one holds any."""
+    registration = _registration_or_404(token)
+    content = emails.own_calendar(registration)
+    if content is None:
+        raise Http404
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{registration.event.slug}-my-sessions.ics"'
+    return response
 
 
 def _changed(request, registration, form):

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 from django.urls import reverse
 
 from registrations.models import Registration, RegistrationSettings
@@ -248,3 +249,109 @@ def test_a_logged_in_registrant_is_pointed_to_their_registrations(client, affili
     assert (
         f'<a href="{reverse("registrations:mine")}">See your registrations</a>' in response.content.decode()
     )
+
+
+# The manage page
+
+
+def manage_url(registration, name="registrations:manage"):
+    return reverse(name, kwargs={"token": registration.manage_token})
+
+
+def register(event, email, **data):
+    return services.register(event=event, data={"name": "Someone", "email": email, **data})
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "badge"),
+    [
+        ({}, "confirmed", '<span class="badge status-badge text-bg-success">Confirmed</span>'),
+        ({"capacity": 0}, "waitlisted", '<span class="badge status-badge text-bg-warning">Waitlisted</span>'),
+        (
+            {"mode": RegistrationSettings.Mode.APPROVAL},
+            "pending",
+            '<span class="badge status-badge text-bg-warning">Awaiting approval</span>',
+        ),
+    ],
+)
+def test_the_manage_page_shows_the_status_in_words_on_its_colour(client, mode, status, badge):
+    event = event_with(**mode)
+    registration = register(event, "ana@example.com")
+
+    page = client.get(manage_url(registration)).content.decode()
+
+    assert registration.status == status
+    assert badge in page
+
+
+def test_the_manage_page_shows_the_door_code_and_its_qr_never_the_private_link():
+    event = event_with()
+    registration = register(event, "ana@example.com")
+
+    page = Client().get(manage_url(registration)).content.decode()
+
+    door = re.search(r'<code class="door-code-text">([^<]+)</code>', page).group(1)
+    assert door.replace("-", "") == registration.door_code
+    assert registration.manage_token not in registration.door_code
+    assert 'class="door-code-qr" src="data:image/png;base64,' in page
+
+
+def test_the_change_form_is_behind_a_closed_disclosure_that_opens_on_errors(client):
+    event = event_with()
+    registration = register(event, "ana@example.com", time_zone="Europe/Brussels")
+
+    shown = client.get(manage_url(registration)).content.decode()
+    refused = client.post(
+        manage_url(registration), {"name": "", "time_zone": "Europe/Brussels", "language": "en"}
+    )
+
+    assert (
+        '<details class="change-registration mt-4">\n    <summary class="h4">Change my registration</summary>'
+        in shown
+    )
+    assert '<details class="change-registration mt-4" open>' in refused.content.decode()
+    assert "This field is required." in refused.content.decode()
+    assert "Brussels (UTC+1)" in text_of(client.get(manage_url(registration)))
+
+
+def test_my_sessions_ics_holds_only_the_sessions_i_hold_a_place_in(client, conference_with_mixed_sessions):
+    c = conference_with_mixed_sessions
+    factories.RegistrationSettingsFactory(event=c.event)
+    workshop = factories.SessionFactory(event=c.event, title="Full workshop", capacity=1, start=c.public.end)
+    register(c.event, "first@example.com", sessions=[workshop])
+    ana = register(c.event, "ana@example.com", sessions=[c.public, workshop])
+
+    response = client.get(manage_url(ana, "registrations:manage_ics"))
+
+    content = response.content.decode()
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Disposition"] == f'attachment; filename="{c.event.slug}-my-sessions.ics"'
+    summaries = re.findall(r"^SUMMARY:(.*)\r$", content, re.MULTILINE)
+    assert summaries == ["Open panel – Mixed Conference"]
+    assert f"UID:session-{c.public.pk}@" in content
+    assert "SECRET" not in content
+    assert (
+        f'href="{manage_url(ana, "registrations:manage_ics")}"'
+        in client.get(manage_url(ana)).content.decode()
+    )
+
+
+def test_a_confirmed_webinar_registrant_s_ics_carries_the_join_link():
+    webinar = factories.WebinarFactory(join_url="https://join.example/room-42")
+    factories.RegistrationSettingsFactory(event=webinar)
+    registration = register(webinar, "ana@example.com")
+
+    content = Client().get(manage_url(registration, "registrations:manage_ics")).content.decode()
+
+    assert "https://join.example/room-42" in content
+    assert f"UID:event-{webinar.pk}@" in content
+
+
+def test_a_registration_that_holds_no_place_has_no_ics_and_no_link_to_one(client):
+    event = event_with(capacity=0)
+    waiting = register(event, "ana@example.com")
+
+    assert waiting.status == "waitlisted"
+    assert client.get(manage_url(waiting, "registrations:manage_ics")).status_code == 404
+    assert "calendar.ics" not in client.get(manage_url(waiting)).content.decode()
