@@ -254,7 +254,11 @@ def manage(request, token):
         )
         if form.is_valid() and _changed(request, registration, form):
             return redirect("registrations:manage", token=token)
-    context = {
+    return render(request, "registrations/manage.html", _manage_context(registration, form))
+
+
+def _manage_context(registration, form):
+    return {
         "registration": registration,
         "event": registration.event,
         "form": form,
@@ -263,7 +267,6 @@ def manage(request, token):
         "door_code": door_code.shown_code(registration),
         "time_zone_label": _time_zone_label(registration),
     }
-    return render(request, "registrations/manage.html", context)
 
 
 def _time_zone_label(registration):
