@@ -1,12 +1,13 @@
 """iCalendar (RFC 5545) files for events and sessions, holding only what the viewer may see.
 
-Public files and feeds never hold an event's join link: only registrations passes
-`join_url`, for the file a confirmed registrant gets in their own emails.
+Public files, feeds and "add to Google / Outlook" links never hold an event's join link: only
+registrations passes `join_url`, for the file a confirmed registrant gets in their own emails.
 """
 
 import datetime as dt
 import functools
 from email.utils import parseaddr
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
@@ -204,3 +205,42 @@ def entries_calendar(name, entries):
     for entry in entries:
         calendar.add_component(entry)
     return _to_ical(calendar)
+
+
+def _utc_stamp(moment):
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _link_details(event, build_url):
+    page = build_url(event.get_absolute_url())
+    return f"{event.summary}\n\n{page}" if event.summary else page
+
+
+def google_calendar_url(event, *, build_url):
+    """Google Calendar's own "add an event" page, filled with `event`'s public details (never a join link).
+
+    A plain link: our page makes no request to Google; the visitor's browser goes there if they click.
+    """
+    params = {
+        "action": "TEMPLATE",
+        "text": event.title,
+        "dates": f"{_utc_stamp(event.start)}/{_utc_stamp(event.end)}",
+        "details": _link_details(event, build_url),
+        "location": _location(event),
+        "ctz": event.time_zone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params)
+
+
+def outlook_calendar_url(event, *, build_url):
+    """Outlook on the web's own "add an event" page, filled as google_calendar_url fills Google's."""
+    params = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event.title,
+        "startdt": event.start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": event.end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "body": _link_details(event, build_url),
+        "location": _location(event),
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(params)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("registrations/find/", views.request_manage_link, name="request_manage_link"),
     path("registrations/find/sent/", views.manage_link_sent, name="manage_link_sent"),
     path("registrations/manage/<str:token>/", views.manage, name="manage"),
+    path("registrations/manage/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("registrations/manage/<str:token>/cancel/", views.cancel, name="cancel"),
     path("registrations/manage/<str:token>/accept/", views.accept_offer, name="accept_offer"),
     path("registrations/manage/<str:token>/delete/", views.delete_data, name="delete_data"),

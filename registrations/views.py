@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from events.calendar import google_calendar_url, outlook_calendar_url
 from events.selectors import event_for
 from events.times import date_pattern, zone_label
 from ewevents.errors import too_many_requests
@@ -23,7 +24,7 @@ from ewevents.site import absolute_url
 from . import door_code
 from .models import RegistrationSettings
 from .privacy import retention
-from .signup import abuse, feeds, link_requests, offers, selectors, services
+from .signup import abuse, emails, feeds, link_requests, offers, selectors, services, time_zones
 from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
 # The outcome of the last registration, kept in the session so the URL of the
@@ -191,11 +192,15 @@ def register_done(request, slug):
     done = request.session.get(DONE_SESSION_KEY)
     if not done or done.get("event") != event.slug:
         return redirect("registrations:register", slug=event.slug)
+    # No manage link here: whoever sent the form sees this page, and the address may not be theirs
+    # (or may have been registered before). The link goes only to the address, by email.
     context = {
         "event": event,
         "email": done["email"],
         "status": done["status"],
         "waiting_titles": done.get("waiting", []),
+        "google_calendar_url": google_calendar_url(event, build_url=absolute_url),
+        "outlook_calendar_url": outlook_calendar_url(event, build_url=absolute_url),
     }
     return render(request, "registrations/register_done.html", context)
 
@@ -249,15 +254,39 @@ def manage(request, token):
         )
         if form.is_valid() and _changed(request, registration, form):
             return redirect("registrations:manage", token=token)
-    context = {
+    return render(request, "registrations/manage.html", _manage_context(registration, form))
+
+
+def _manage_context(registration, form):
+    return {
         "registration": registration,
         "event": registration.event,
         "form": form,
         "choices": selectors.choices_with_positions(registration),
         "offer_until": selectors.offer_deadline(registration),
         "door_code": door_code.shown_code(registration),
+        "time_zone_label": _time_zone_label(registration),
     }
-    return render(request, "registrations/manage.html", context)
+
+
+def _time_zone_label(registration):
+    zone = registration.time_zone
+    if zone and time_zones.listed(zone) == zone:
+        return time_zones.label(zone, registration.event.start)
+    return zone
+
+
+@_private
+@require_GET
+def manage_ics(request, token):
+    """The calendar file of the sessions this registration holds; only a confirmed one holds any."""
+    registration = _registration_or_404(token)
+    content = emails.own_calendar(registration)
+    if content is None:
+        raise Http404
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{registration.event.slug}-my-sessions.ics"'
+    return response
 
 
 def _changed(request, registration, form):

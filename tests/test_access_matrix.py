@@ -156,6 +156,8 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     "registrations:manage": _manage_cases(),
+    # The .ics of the sessions the registration holds (tests/registrations/test_registration_journey.py).
+    "registrations:manage_ics": _manage_cases(),
     "registrations:cancel": _manage_cases(),
     # Accepting a place offered: POST only (tests/registrations/test_offers.py).
     "registrations:accept_offer": _manage_cases(POST_TOKEN),

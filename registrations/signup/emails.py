@@ -221,6 +221,26 @@ def _visible_held(registration, pks):
     return _sessions_in_full(registration, _viewer(registration), [Session(pk=pk) for pk in pks])
 
 
+def own_calendar(registration):
+    """The .ics of what the confirmed `registration` holds, for its manage page; None when not confirmed.
+
+    The entries its emailed files hold (held_session_pks): the sessions the registrant holds a
+    place in and may see in full, or the event's entry when there are none, with the join link
+    and the same UIDs and SEQUENCE, so adding it after an emailed file replaces rather than doubles.
+    In the active language.
+    """
+    held = held_session_pks(registration)
+    if held is None:
+        return None
+    return event_calendar(
+        registration.event,
+        _visible_held(registration, held),
+        build_url=absolute_url,
+        join_url=registration.join_url,
+        extra_sequence=registration.calendar_sequence,
+    )
+
+
 def _calendar_cancellation(registration, held_before):
     """A METHOD:CANCEL .ics withdrawing the entries the registrant's files held (`held_before`), or "".
 

@@ -3,38 +3,65 @@
 It validates and lays out; signup.services writes. Never call save().
 """
 
+import json
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import LANGUAGE_NAMES, known_time_zones
-from registrations.models import FIXED_QUESTION_KINDS, Registration, SessionChoice
+from events.models import LANGUAGE_NAMES
+from registrations.models import (
+    FIXED_QUESTION_KINDS,
+    Registration,
+    SessionChoice,
+)
 
-from . import abuse, capacity, questions, selectors
+from . import abuse, capacity, questions, selectors, time_zones
 from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
 
 NO_INTERPRETATION = "none"
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
-
-
-def time_zone_choices():
-    # A callable: each form would otherwise deep-copy the ~600 choices when it is built.
-    return TIME_ZONE_CHOICES
 
 
 class TimeZoneField(forms.ChoiceField):
-    """A choice of the known time zones, checked against a set rather than the ~600 choices one by one."""
+    """A zone of time_zones.choices(): common ones by region, then the others; an alias posted counts
+    as the zone it links to ("Asia/Calcutta" is "Asia/Kolkata").
 
-    known = frozenset(name for name, _label in TIME_ZONE_CHOICES)
+    A zone stored before the list was short (such as "Etc/GMT+3") stays valid where it is the
+    registration's own, so editing other answers keeps it.
+    """
+
+    def __init__(self, *args, kept=(), **kwargs):
+        self.kept = frozenset(kept)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return time_zones.listed(value) or value
 
     def valid_value(self, value):
-        return value in self.known
+        return value in time_zones.real_zones() or value in self.kept
+
+
+class _OfferedSessionsIterator(ModelChoiceIterator):
+    """The field's sessions, read once per form: its checkboxes and the page's event summary share them."""
+
+    def __iter__(self):
+        for session in self.field.offered:
+            yield self.choice(session)
+
+    def __len__(self):
+        return len(self.field.offered)
+
+    def __bool__(self):
+        return bool(self.field.offered)
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
@@ -46,10 +73,17 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
     SessionChoice status), since "full: you can join its waiting list" would be wrong for them.
     """
 
+    iterator = _OfferedSessionsIterator
+
     def __init__(self, *args, event, chosen=None, **kwargs):
         self.event = event
         self.chosen = chosen or {}
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def offered(self):
+        """The sessions offered, in order: one query, however often the form and page read them."""
+        return list(self.queryset)
 
     def clean(self, value):
         if isinstance(value, list | tuple):
@@ -89,7 +123,6 @@ class RegistrationForm(forms.ModelForm):
     privacy_consent = forms.BooleanField(required=True)
     time_zone = TimeZoneField(
         label=_("Your time zone"),
-        choices=time_zone_choices,
         help_text=_("Times in your emails are also shown in this zone."),
     )
     invitation_code = SingleLineField(label=_("Invitation code"), max_length=100)
@@ -155,6 +188,7 @@ class RegistrationForm(forms.ModelForm):
         initial = self._initial(kwargs.pop("initial", None) or {}, instance, invitation)
         super().__init__(*args, instance=instance, initial=initial, **kwargs)
         self._set_up_sessions()
+        self._set_up_time_zone(instance)
         self.fields["language"].required = False
         self._set_up_questions()
         self._set_up_email(editing)
@@ -172,7 +206,9 @@ class RegistrationForm(forms.ModelForm):
     def _initial(self, initial, instance, invitation):
         editing = instance is not None
         if not editing or not instance.time_zone:
-            initial.setdefault("time_zone", self.event.time_zone)
+            initial.setdefault("time_zone", time_zones.listed(self.event.time_zone) or time_zones.UTC)
+        elif time_zones.listed(instance.time_zone):
+            initial["time_zone"] = time_zones.listed(instance.time_zone)
         if not editing:
             initial.update(self._account_initial(self.user))
         if invitation is not None:
@@ -195,6 +231,16 @@ class RegistrationForm(forms.ModelForm):
             # A webinar without a programme: nothing to choose.
             del self.fields["sessions"]
 
+    def _set_up_time_zone(self, instance):
+        groups = time_zones.choices(self.event.start)
+        own = instance.time_zone if instance is not None else ""
+        if own and not time_zones.listed(own):
+            # Kept from before the list was short: offered, so that saving other answers keeps it.
+            groups = [*groups, (own, own)]
+        field = self.fields["time_zone"]
+        field.choices = groups
+        field.kept = frozenset([own]) if own else frozenset()
+
     def _set_up_new_registration(self):
         self.fields["privacy_consent"].label = format_html(
             gettext('I have read and accept the <a href="{url}" target="_blank">privacy notice</a>.'),
@@ -202,7 +248,10 @@ class RegistrationForm(forms.ModelForm):
         )
         # timezone.js presets the select from the browser, only on a fresh form.
         if not self.is_bound:
-            self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
+            attrs = self.fields["time_zone"].widget.attrs
+            attrs["data-browser-time-zone"] = ""
+            # For the browsers that name their zone by an alias ("Asia/Calcutta").
+            attrs["data-zone-aliases"] = json.dumps(time_zones.aliases(), separators=(",", ":"))
         self.fields["form_stamp"].initial = abuse.make_stamp(self.event)
 
     def _helper(self, editing):

@@ -122,6 +122,7 @@ def test_guest_waits_for_the_full_session_and_holds_a_place_in_the_other(page, l
     )
     assert text_of(sessions.filter(has_text="Open panel").locator(".badge")) == "Your place is confirmed"
     # The form to change them says the same, never "you can join its waiting list" for one she is on.
+    page.get_by_text("Change my registration", exact=True).click()  # the form is behind its disclosure
     assert page.get_by_text("Small workshop (full: you are on its waiting list)").is_visible()
     assert page.get_by_text("Open panel (your place is confirmed)").is_visible()
     assert page.get_by_text(FULL).count() == 0

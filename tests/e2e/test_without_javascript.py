@@ -90,6 +90,8 @@ def test_browse_register_change_and_cancel_without_javascript(page, live_server)
     page.goto(live_server.url + manage_path_from_email(registration))
     assert heading(page) == "Your registration"
     assert page.locator(".registration-sessions").get_by_text(demo.PANEL_REGULATORY).is_visible()
+    # The form is behind its disclosure, which opens without JavaScript.
+    page.get_by_text("Change my registration", exact=True).click()
     page.get_by_role("checkbox", name=demo.PANEL_ACCOUNTABILITY).check()
     page.get_by_label("Dietary needs").fill("Vegetarian")
     page.get_by_role("button", name="Save changes").click()

@@ -260,7 +260,9 @@ def test_manage_page_shows_the_registration_and_sends_private_headers(client):
     assert "ILO" in content
     assert "9:00</time>–<time" in content
     assert "Opening panel" in content
-    assert reverse("events:event_ics", kwargs={"slug": event.slug}) in content
+    # Her own sessions' calendar file (issue 18), no longer the whole event's.
+    assert reverse("registrations:manage_ics", kwargs={"token": registration.manage_token}) in content
+    assert reverse("events:event_ics", kwargs={"slug": event.slug}) not in content
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 43])
