@@ -6,6 +6,7 @@ write makes the pages showing its row fresh (events.page_cache, events.querysets
 
 import functools
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
@@ -134,6 +135,14 @@ class Venue(VersionedModel):
 
     def __str__(self):
         return f"{self.name}, {self.city}"
+
+    @property
+    def map_url(self):
+        """The venue on OpenStreetMap: a search for its name and address (a plain link, nothing embedded)."""
+        parts = [self.name, ", ".join(self.address.split("\n")), self.city, self.country]
+        return "https://www.openstreetmap.org/search?" + urlencode(
+            {"query": ", ".join(p.strip() for p in parts if p.strip())}
+        )
 
 
 class Event(VersionedModel):

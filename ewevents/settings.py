@@ -220,6 +220,8 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="events@ewevents.invalid")
 # Where visitors write to the organisers: shown on the site (who sees what, privacy) and in emails.
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where a reply to one of the site's emails goes (Reply-To); empty: to the sender.
+REPLY_TO_EMAIL = env.str("REPLY_TO_EMAIL", default=CONTACT_EMAIL)
 # Attempts at sending one outbox email before it is marked failed (retries back off up to 10 minutes).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 # The first retry after an SMTP error waits this long, each next one twice as long (at most 10x).
