@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ewevents.versions import VersionedModel
 
-from . import access, languages
+from . import access, languages, photos
 from .organisations import Membership, Organisation, OrganisationDomain  # noqa: F401 (the app's models)
 from .querysets import (
     EventPartnerQuerySet,
@@ -309,6 +309,12 @@ class Speaker(VersionedModel):
     role = models.CharField(_("job title"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="speakers/",
+        blank=True,
+        help_text=_("A JPEG or PNG; kept upright, at most 480 pixels a side, without its camera data."),
+    )
 
     objects = SpeakerQuerySet.as_manager()
 
@@ -319,6 +325,11 @@ class Speaker(VersionedModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.photo and not self.photo._committed:  # a new upload: store it as the site keeps photos
+            self.photo = photos.normalised_photo(self.photo)
+        super().save(*args, **kwargs)
 
 
 class Session(VersionedModel):

@@ -343,6 +343,9 @@ STORAGES = {
 
 # Files staff upload (speaker photos, materials), included in every backup.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Served by the site itself (ewevents/media.py): only the folders named in PUBLIC_MEDIA_FOLDERS.
+MEDIA_URL = "/media/"
+PUBLIC_MEDIA_FOLDERS = ["speakers"]
 # Where `manage.py backup_database` and the daily task write their archives (ewevents/backups).
 BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
 # Backups kept: the newest of each of the last N days, and of each of the last M months.
