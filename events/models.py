@@ -6,6 +6,7 @@ write makes the pages showing its row fresh (events.page_cache, events.querysets
 
 import functools
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ewevents.versions import VersionedModel
 
-from . import access, languages
+from . import access, languages, photos
 from .organisations import Membership, Organisation, OrganisationDomain  # noqa: F401 (the app's models)
 from .querysets import (
     EventPartnerQuerySet,
@@ -134,6 +135,14 @@ class Venue(VersionedModel):
 
     def __str__(self):
         return f"{self.name}, {self.city}"
+
+    @property
+    def map_url(self):
+        """The venue on OpenStreetMap: a search for its name and address (a plain link, nothing embedded)."""
+        parts = [self.name, ", ".join(self.address.split("\n")), self.city, self.country]
+        return "https://www.openstreetmap.org/search?" + urlencode(
+            {"query": ", ".join(p.strip() for p in parts if p.strip())}
+        )
 
 
 class Event(VersionedModel):
@@ -300,6 +309,12 @@ class Speaker(VersionedModel):
     role = models.CharField(_("job title"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="speakers/",
+        blank=True,
+        help_text=_("A JPEG or PNG; kept upright, at most 480 pixels a side, without its camera data."),
+    )
 
     objects = SpeakerQuerySet.as_manager()
 
@@ -310,6 +325,11 @@ class Speaker(VersionedModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.photo and not self.photo._committed:  # a new upload: store it as the site keeps photos
+            self.photo = photos.normalised_photo(self.photo)
+        super().save(*args, **kwargs)
 
 
 class Session(VersionedModel):

@@ -227,6 +227,8 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="events@ewevents.invalid")
 # Where visitors write to the organisers: shown on the site (who sees what, privacy) and in emails.
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where a reply to one of the site's emails goes (Reply-To); empty: to the sender.
+REPLY_TO_EMAIL = env.str("REPLY_TO_EMAIL", default=CONTACT_EMAIL)
 # Attempts at sending one outbox email before it is marked failed (retries back off up to 10 minutes).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 # The first retry after an SMTP error waits this long, each next one twice as long (at most 10x).
@@ -350,6 +352,9 @@ STORAGES = {
 
 # Files staff upload (speaker photos, materials), included in every backup.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Served by the site itself (ewevents/media.py): only the folders named in PUBLIC_MEDIA_FOLDERS.
+MEDIA_URL = "/media/"
+PUBLIC_MEDIA_FOLDERS = ["speakers"]
 # Where `manage.py backup_database` and the daily task write their archives (ewevents/backups).
 BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
 # Backups kept: the newest of each of the last N days, and of each of the last M months.

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView, TemplateView
 from events.sitemaps import SITEMAPS, PagesSitemap
 from ewevents.health import health
 from ewevents.i18n import set_language
+from ewevents.media import public_media
 from ewevents.staff_only import is_staff, staff_only_page
 
 # The composition root: the events app's sitemaps, with the registrations app's public page.
@@ -41,6 +42,7 @@ class AdminLoginRedirect(RedirectView):
 urlpatterns = [
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("healthz/", health, name="health"),
+    path("media/<path:path>", public_media, name="public_media"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",

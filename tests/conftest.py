@@ -53,6 +53,17 @@ def _staff_force_login_includes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
+@pytest.fixture(scope="session")
+def _media_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_out_of_the_project(settings, _media_folder):
+    """Uploaded files (speaker photos) go to a scratch folder, never the project's var/media."""
+    settings.MEDIA_ROOT = _media_folder
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached page parts (events/page_cache.py) or rate-limit counters."""

@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -113,10 +115,20 @@ def _manage_cases(access=TOKEN):
     ]
 
 
+def _public_photo(w):
+    """A speaker photo as events/photos.py stores them, in the test run's MEDIA_ROOT."""
+    folder = Path(settings.MEDIA_ROOT) / "speakers"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "matrix-photo.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+    return {"path": "speakers/matrix-photo.jpg"}
+
+
 # Every project URL name, and how each is requested and who may open it.
 ROUTES: dict[str, list[Case]] = {
     "health": [Case("", lambda w: {}, PUBLIC)],
     "favicon": [Case("", lambda w: {}, REDIRECT)],
+    # Only the public folders (speaker photos); others 404 (tests/events/test_speaker_photos.py).
+    "public_media": [Case("", _public_photo, PUBLIC)],
     "admin_login": [Case("", lambda w: {}, ADMIN_LOGIN)],
     "sitemap": [Case("", lambda w: {}, PUBLIC)],
     "robots": [Case("", lambda w: {}, PUBLIC)],

@@ -27,3 +27,9 @@ def layout_url(name):
 def contact_email():
     """The organisers' address (settings.CONTACT_EMAIL), the same for every visitor."""
     return settings.CONTACT_EMAIL
+
+
+@register.simple_tag
+def site_url():
+    """The site's address (settings.SITE_URL), for links in emails."""
+    return settings.SITE_URL.rstrip("/") + "/"

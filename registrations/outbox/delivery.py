@@ -120,6 +120,7 @@ def build_message(row):
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to_email],
         headers={"Message-ID": row.message_id},
+        reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
