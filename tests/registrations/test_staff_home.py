@@ -1,8 +1,8 @@
 """The admin's index is the staff home: named as the site, what needs action first, the coming
 events with their places, and the admin's models grouped by task (registrations/admin/home.py)."""
 
-import tomllib
 import datetime as dt
+import tomllib
 
 import pytest
 from django.conf import settings
