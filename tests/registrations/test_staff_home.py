@@ -213,6 +213,7 @@ def test_the_home_lists_each_periodic_job_with_its_last_run_and_the_late_ones(ad
         ("queue-due-reminders", False, False),
         ("resume-mailings", False, False),
         ("anonymise-expired-registrations", False, True),
+        ("backup-database", False, False),
         ("check-heartbeats", False, False),
     ]
     assert '<a href="#periodic-jobs">1 periodic job is late</a>: <code>expire-offers</code>' in content
@@ -221,7 +222,16 @@ def test_the_home_lists_each_periodic_job_with_its_last_run_and_the_late_ones(ad
     assert "11\xa0minutes ago" in content
     assert 'Failed <span class="quiet">(OperationalError)</span>' in content
     assert "Never run" in content
-    assert "No backup job is scheduled" in content
+    assert "No backup job is scheduled" not in content
+
+
+def test_the_home_says_so_when_no_backup_job_is_scheduled(admin_client, heartbeats, settings):
+    settings.CELERY_BEAT_SCHEDULE = {
+        name: job for name, job in settings.CELERY_BEAT_SCHEDULE.items() if name != "backup-database"
+    }
+    heartbeats(default=1)
+
+    assert "No backup job is scheduled" in admin_client.get(HOME).content.decode()
 
 
 def test_the_home_says_when_every_job_runs_on_time(admin_client, heartbeats):
