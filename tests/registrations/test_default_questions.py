@@ -7,7 +7,6 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +21,8 @@ from registrations.signup import questions, services
 from registrations.signup.forms import RegistrationForm
 from tests import factories
 from tests.events.test_admin import add_url, form_data
+from tests.registrations.test_forms import form_data as posted
+from tests.registrations.test_forms import guest_form
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +42,6 @@ BUILT_IN = [
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(settings):
     settings.REGISTRATION_MIN_FILL_SECONDS = 0
-
-
-def posted(**extra):
-    return {
-        "name": "Ana Guest",
-        "email": "ana@example.com",
-        "time_zone": "Europe/Brussels",
-        "language": "en",
-        "privacy_consent": "on",
-        **extra,
-    }
-
-
-def guest_form(event, data=None, **kwargs):
-    return RegistrationForm(data, event=event, user=AnonymousUser(), **kwargs)
 
 
 def built_in(event, name):
