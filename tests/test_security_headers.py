@@ -35,6 +35,8 @@ STRICT_POLICY = {
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 # Emails are not served under the header; mail clients need their styles inline.
 EMAIL_TEMPLATES_DIR = TEMPLATES_DIR / "registrations" / "email"
+# Emails keep their styles inline (mail clients drop style sheets); no browser page serves them.
+EMAIL_TEMPLATE_DIRS = [EMAIL_TEMPLATES_DIR, TEMPLATES_DIR / "email", TEMPLATES_DIR / "account" / "email"]
 
 
 def parse_csp(header):
@@ -121,7 +123,9 @@ PATTERNS = {
 
 def served_templates():
     return sorted(
-        path for path in TEMPLATES_DIR.rglob("*.html") if not path.is_relative_to(EMAIL_TEMPLATES_DIR)
+        path
+        for path in TEMPLATES_DIR.rglob("*.html")
+        if not any(path.is_relative_to(folder) for folder in EMAIL_TEMPLATE_DIRS)
     )
 
 

@@ -27,6 +27,7 @@ from events.models import Event, Session
 from events.translation import in_every_language
 from registrations.mailings import services as mailings
 from registrations.models import Mailing, OutboxEmail
+from registrations.outbox import rendering
 from registrations.signup.emails import language_of
 
 RECIPIENTS_SHOWN = 500
@@ -320,6 +321,8 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
         rendered = (
             mailings.render_mailing(mailing=mailing, registration=registration) if registration else None
         )
+        if rendered:
+            rendered = {**rendered, "body_html": rendering.without_inline_styles(rendered["body_html"])}
         context = self._context(
             request,
             mailing,

@@ -1,5 +1,7 @@
 """Rendering an email from its templates: ``<kind>_subject.txt``, ``_message.txt``, ``_message.html``."""
 
+import re
+
 from django.template.loader import render_to_string
 
 TEMPLATE_DIR = "registrations/email"
@@ -34,3 +36,16 @@ def render(kind, context, *, ics="", cancel_ics="", template_dir=TEMPLATE_DIR, s
         ics=ics,
         cancel_ics=cancel_ics,
     )
+
+
+_INLINE_STYLES = re.compile(r'<style\b.*?</style>|\sstyle="[^"]*"', re.IGNORECASE | re.DOTALL)
+
+
+def without_inline_styles(html):
+    """An email's HTML (our own templates') for showing inside one of our pages.
+
+    Mail clients need the styles inline; our pages' policy refuses inline styles, and an iframe's
+    srcdoc inherits its page's policy. So a preview shows the email's content and links without
+    its colours rather than make the browser refuse them one by one.
+    """
+    return _INLINE_STYLES.sub("", html)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from events.models import Session
 from registrations import door_code
 from registrations.models import EmailText, OutboxEmail, Registration
+from registrations.outbox import rendering
 from registrations.outbox import services as outbox
 from registrations.signup import emails
 
@@ -58,7 +59,8 @@ def render_sample(*, event, kind, language, for_browser=False):
     Staff's text for that kind and language when there is one (an EmailText), else the
     built-in one. The sample chose the event's first sessions; a guest's visibility applies.
     `for_browser`: the door code's QR image, which delivery attaches to an email (a cid:
-    reference), is put in the HTML itself, so a page can show it.
+    reference), is put in the HTML itself, and the inline styles the page's policy refuses are
+    left out, so a page can show it.
     """
     registration = sample_registration(event=event, kind=kind, language=language)
     sessions = list(Session.objects.filter(event=event).order_by("start", "pk")[:SAMPLE_SESSIONS])
@@ -68,7 +70,7 @@ def render_sample(*, event, kind, language, for_browser=False):
     )
     if for_browser:
         png = base64.b64encode(door_code.checkin_qr_png(registration.door_code)).decode()
-        content["body_html"] = content["body_html"].replace(
+        content["body_html"] = rendering.without_inline_styles(content["body_html"]).replace(
             f"cid:{door_code.CHECKIN_QR_CID}", f"data:image/png;base64,{png}"
         )
     return content

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from registrations.models import OutboxEmail, Registration
 from registrations.outbox.delivery import build_message
+from registrations.outbox.rendering import without_inline_styles
 from registrations.signup.emails import render_email
 from tests import factories
 
@@ -88,3 +89,14 @@ def test_account_emails_are_branded_too(client, mailoutbox, django_capture_on_co
     assert ">Confirm Email Address</a>" in html
     assert "/accounts/confirm-email/" in html
     assert "/accounts/confirm-email/" in message.body  # the text part keeps the link
+
+
+def test_a_preview_inside_our_pages_shows_the_email_without_the_inline_styles_the_policy_refuses():
+    html = render_email(registration=_registration(), kind=OutboxEmail.Kind.REGISTERED)["body_html"]
+
+    shown = without_inline_styles(html)
+
+    assert "style=" in html
+    assert "style=" not in shown
+    assert "<style" not in shown
+    assert "Map of the venue</a>" in shown
