@@ -25,7 +25,7 @@ from registrations.models import (
 )
 
 from . import abuse, capacity, questions, selectors, time_zones
-from .form_fields import MultiLineField, SingleLineField, SiteLanguageField, check_ids
+from .form_fields import MultiLineField, ReadyChoices, SingleLineField, SiteLanguageField, check_ids
 
 NO_INTERPRETATION = "none"
 
@@ -227,7 +227,7 @@ class RegistrationForm(forms.ModelForm):
             label=_("Sessions you will attend"),
             help_text=_("Times are %(zone)s.") % {"zone": event.time_zone.replace("_", " ")},
         )
-        if event.is_online and not self.fields["sessions"].queryset.exists():
+        if event.is_online and not self.fields["sessions"].offered:
             # A webinar without a programme: nothing to choose.
             del self.fields["sessions"]
 
@@ -238,7 +238,7 @@ class RegistrationForm(forms.ModelForm):
             # Kept from before the list was short: offered, so that saving other answers keeps it.
             groups = [*groups, (own, own)]
         field = self.fields["time_zone"]
-        field.choices = groups
+        field.choices = ReadyChoices(groups)
         field.kept = frozenset([own]) if own else frozenset()
 
     def _set_up_new_registration(self):

@@ -14,18 +14,20 @@ Answers are written by save_answers, called by signup.services in the transactio
 registers or changes the registration.
 """
 
+import functools
+
 from django import forms
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override, pgettext_lazy
 from django_countries import countries
 
 from events import access
 from registrations.models import FIXED_QUESTION_KINDS, Answer, Question
 
-from .form_fields import MultiLineField, SingleLineField
+from .form_fields import MultiLineField, ReadyChoices, SingleLineField
 
 FIELD_PREFIX = "question_"
 # Longest answers kept, in characters: a line, and a few paragraphs.
@@ -59,24 +61,30 @@ ORDER_STEP = 10
 
 def default_questions(event):
     """Unsaved built-in questions for `event`: one per column, optional, in both languages."""
-    made = []
-    for position, (name, (label, help_text)) in enumerate(DEFAULT_QUESTIONS.items(), start=1):
-        texts = {}
+    return [
+        Question(
+            event=event,
+            field=name,
+            kind=FIXED_QUESTION_KINDS[name],
+            order=position * ORDER_STEP,
+            asked=not (event.is_online and name in NOT_ASKED_AT_WEBINARS),
+            **texts,
+        )
+        for position, (name, texts) in enumerate(_default_texts().items(), start=1)
+    ]
+
+
+@functools.cache
+def _default_texts():
+    """{column: {label_en, label_es, help_text_en, help_text_es}}: the catalogue read once per process."""
+    texts = {}
+    for name, (label, help_text) in DEFAULT_QUESTIONS.items():
+        texts[name] = {}
         for language in ("en", "es"):
             with override(language):
-                texts[f"label_{language}"] = str(label)
-                texts[f"help_text_{language}"] = str(help_text)
-        made.append(
-            Question(
-                event=event,
-                field=name,
-                kind=FIXED_QUESTION_KINDS[name],
-                order=position * ORDER_STEP,
-                asked=not (event.is_online and name in NOT_ASKED_AT_WEBINARS),
-                **texts,
-            )
-        )
-    return made
+                texts[name][f"label_{language}"] = str(label)
+                texts[name][f"help_text_{language}"] = str(help_text)
+    return texts
 
 
 @transaction.atomic
@@ -136,7 +144,7 @@ def form_field(question):
         return forms.BooleanField(**common)
     if kind == Question.Kind.COUNTRY:
         # Named in the active language, sorted in it (django-countries).
-        return forms.ChoiceField(choices=[("", COUNTRY_PROMPT), *countries], **common)
+        return forms.ChoiceField(choices=_country_choices(get_language()), **common)
     if kind == Question.Kind.SINGLE_CHOICE:
         choices = [(str(choice.pk), choice.label) for choice in question.choices.all()]
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
@@ -209,13 +217,25 @@ def country_name_choices(current=""):
     (in English or Spanish) or code matches, is offered as it was typed, so it stays readable
     and is kept when the form is saved again.
     """
-    with override("en"):
-        english = {code: str(name) for code, name in countries}
-    choices = [(english[code], name) for code, name in countries]
+    choices = _country_name_choices(get_language())
     current = (current or "").strip()
     if current and stored_country_name(current) == "":
-        choices.insert(0, (current, current))
-    return [("", COUNTRY_PROMPT), *choices]
+        return [choices[0], (current, current), *choices[1:]]
+    return choices
+
+
+# Both lists are built once per language: naming and sorting ~250 countries is most of a form's cost.
+@functools.lru_cache(maxsize=8)
+def _country_choices(language):
+    """Own country questions' choices: the country's code stored, its name in `language` shown."""
+    return ReadyChoices([("", COUNTRY_PROMPT), *countries])
+
+
+@functools.lru_cache(maxsize=8)
+def _country_name_choices(language):
+    with override("en"):
+        english = {code: str(name) for code, name in countries}
+    return ReadyChoices([("", COUNTRY_PROMPT), *((english[code], name) for code, name in countries)])
 
 
 def stored_country_name(value):
