@@ -43,11 +43,13 @@ def _day(offset_days, hour, minute, tz):
 
 
 def _affiliate_cookie():
-    """A logged-in affiliate's session, created in the database: the cookie wrk sends."""
+    """A logged-in affiliate's session, created in the database, and a CSRF cookie: the cookies wrk sends."""
     from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
 
     from events.models import Membership, Organisation
 
@@ -62,7 +64,9 @@ def _affiliate_cookie():
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    # A browser keeps the CSRF cookie its first page set; without it every page would set a new one.
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
 def _conference():

@@ -2,11 +2,13 @@
 
 import copy
 import functools
+import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,9 +29,10 @@ from .privacy import retention
 from .signup import abuse, emails, feeds, link_requests, offers, selectors, services, time_zones
 from .signup.forms import ManageLinkRequestForm, RegistrationForm
 
-# The outcome of the last registration, kept in the session so the URL of the
-# "check your email" page carries neither the address nor the status.
-DONE_SESSION_KEY = "registrations_done"
+# The outcome of the last registration, in a signed cookie for the "check your email" page only,
+# so that its URL carries neither the address nor the status and no session is stored for it.
+DONE_COOKIE = "registration_done"
+DONE_COOKIE_MAX_AGE = 30 * 60
 
 
 def _event_or_404(slug, user):
@@ -104,13 +107,9 @@ def _register(request, event, form, registration_settings, now):
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
     try:
-        registration = services.register(
+        return services.register_with_outcome(
             event=event, data=data, user=user, now=now, registration_settings=registration_settings
-        )
-        # Without sessions chosen there are none to wait for, and no query to ask.
-        if not data.get("sessions"):
-            return selectors.Outcome(registration.status)
-        return selectors.outcome_of(registration)
+        )[1]
     except services.AlreadyRegistered as exc:
         # Show what a new registration would see; only the email to the address tells, written
         # by a task so that this answer takes no longer than a new registration's.
@@ -172,13 +171,30 @@ def _registered(request, event, form, registration_settings, now):
     # The titles of the full sessions: the person chose them from the form, so may see them.
     chosen = form.cleaned_data.get("sessions") or []
     waiting = [session.title for session in chosen if session.pk in outcome.waiting]
-    request.session[DONE_SESSION_KEY] = {
-        "event": event.slug,
-        "email": email,
-        "status": outcome.status,
-        "waiting": waiting,
-    }
-    return redirect("registrations:register_done", slug=event.slug)
+    response = redirect("registrations:register_done", slug=event.slug)
+    done = {"event": event.slug, "email": email, "status": outcome.status, "waiting": waiting}
+    response.set_signed_cookie(
+        DONE_COOKIE,
+        json.dumps(done),
+        salt=DONE_COOKIE,
+        max_age=DONE_COOKIE_MAX_AGE,
+        path=response.url,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _done_of(request, event):
+    """What the last registration for `event` from this browser got (its DONE_COOKIE), or None."""
+    try:
+        done = json.loads(
+            request.get_signed_cookie(DONE_COOKIE, salt=DONE_COOKIE, max_age=DONE_COOKIE_MAX_AGE)
+        )
+    except (KeyError, signing.BadSignature, ValueError):
+        return None
+    return done if isinstance(done, dict) and done.get("event") == event.slug else None
 
 
 def _form_page(request, form):
@@ -189,8 +205,8 @@ def _form_page(request, form):
 @require_GET
 def register_done(request, slug):
     event = _event_or_404(slug, request.user)
-    done = request.session.get(DONE_SESSION_KEY)
-    if not done or done.get("event") != event.slug:
+    done = _done_of(request, event)
+    if done is None:
         return redirect("registrations:register", slug=event.slug)
     # No manage link here: whoever sent the form sees this page, and the address may not be theirs
     # (or may have been registered before). The link goes only to the address, by email.

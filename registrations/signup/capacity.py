@@ -13,6 +13,7 @@ Who gets a place that is free is decided by registrations.signup.waiting_list.
 
 from collections import Counter
 
+from django.db import connection
 from django.db.models import F
 
 from events import page_cache
@@ -84,14 +85,34 @@ def count_in_sessions(settings, changes):
     changes = {pk: change for pk, change in Counter(changes).items() if change}
     if not changes:
         return
-    added = sorted(pk for pk, change in changes.items() if change > 0)
-    if added:
-        rows = [SessionPlaces(session_id=pk) for pk in added]
-        SessionPlaces.objects.bulk_create(rows, ignore_conflicts=True)
-    for change in sorted(set(changes.values())):
-        ids = sorted(pk for pk, value in changes.items() if value == change)
+    _add_to_sessions({pk: change for pk, change in changes.items() if change > 0})
+    taken_back = {pk: change for pk, change in changes.items() if change < 0}
+    for change in sorted(set(taken_back.values())):
+        ids = sorted(pk for pk, value in taken_back.items() if value == change)
         SessionPlaces.objects.filter(session__in=ids).update(confirmed_count=F("confirmed_count") + change)
     page_cache.places_changed(settings.event)
+
+
+def _add_to_sessions(added):
+    """Add each of `added` ({session pk: n > 0}) to its session's count, creating missing rows.
+
+    One upsert, whatever the number of sessions: every registration with sessions pays it.
+    PostgreSQL and SQLite both know ON CONFLICT ... DO UPDATE; Django's bulk_create can only
+    overwrite a column with the new value, not add to it.
+    """
+    if not added:
+        return
+    quote = connection.ops.quote_name
+    table, count = quote(SessionPlaces._meta.db_table), quote("confirmed_count")
+    rows = sorted(added.items())
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    # Only quoted identifiers and placeholders are formatted in; the values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({quote('session_id')}, {count}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({quote('session_id')}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def release_choices(settings, registration):

@@ -91,9 +91,19 @@ def resend_confirmation(*, registration):
     return emails.queue_registration_email(registration=registration, kind=kinds[registration.status])
 
 
-@transaction.atomic
 def register(*, event, data, user=None, now=None, registration_settings=None):
     """Register someone for `event` from cleaned form `data` and return the Registration.
+
+    See register_with_outcome, which also returns the Outcome the registration got.
+    """
+    return register_with_outcome(
+        event=event, data=data, user=user, now=now, registration_settings=registration_settings
+    )[0]
+
+
+@transaction.atomic
+def register_with_outcome(*, event, data, user=None, now=None, registration_settings=None):
+    """Register someone for `event` from cleaned form `data`; return (Registration, Outcome).
 
     `data` holds name, email, sessions (a list of Session) and optional answers; in
     invitation mode also invitation_code. In guest-list mode it holds invitation_token,
@@ -151,7 +161,7 @@ def register(*, event, data, user=None, now=None, registration_settings=None):
     emails.queue_registration_email(
         registration=registration, kind=_NEW_REGISTRATION_EMAILS[outcome.status], content=rendered[outcome]
     )
-    return registration
+    return registration, outcome
 
 
 def _unsaved_registration(event, data, user, now):
