@@ -179,7 +179,7 @@ def _registrations(event, count, sessions=(), *, tag, waitlist_every=10, spanish
             ]
         )
     confirmed = sum(row.status == Registration.Status.CONFIRMED for row in rows)
-    RegistrationSettings.objects.create(event=event, confirmed_count=confirmed)
+    RegistrationSettings.objects.update_or_create(event=event, defaults={"confirmed_count": confirmed})
 
 
 def _series():
@@ -279,13 +279,16 @@ def load(*, post_capacity, burst_capacity):
 def create_mailing(slug, count):
     """An upcoming event with `count` confirmed guests (every fourth reading Spanish) and staff's
     draft practical-information mailing to all of them (the real service writes it)."""
+    from django.db import transaction
+
     from registrations.mailings.services import create_practical_information_mailing
 
-    event = create_registration_event(slug, count)
-    event.practical_information = LONG_TEXT
-    event.save(update_fields=["practical_information"])
-    _registrations(event, count, tag=slug, waitlist_every=0, spanish_every=4)
-    mailing = create_practical_information_mailing(event=event, user=None)
+    with transaction.atomic():
+        event = create_registration_event(slug, count)
+        event.practical_information = LONG_TEXT
+        event.save(update_fields=["practical_information"])
+        _registrations(event, count, tag=slug, waitlist_every=0, spanish_every=4)
+        mailing = create_practical_information_mailing(event=event, user=None)
     return {"mailing_id": mailing.pk, "recipients": count}
 
 
