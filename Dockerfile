@@ -15,8 +15,8 @@ COPY registrations registrations
 RUN pip install --no-cache-dir .
 COPY . .
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
-# var/ holds the backups and media volumes (docker-compose.yml), created here so they belong to the user.
-RUN useradd --system ewevents && mkdir -p /app/var/backups /app/var/media && chown -R ewevents /app/var
+# var/ holds the backups, media and static volumes (docker-compose.yml), created here so they belong to the user.
+RUN useradd --system ewevents && mkdir -p /app/var/backups /app/var/media /app/var/static && chown -R ewevents /app/var
 USER ewevents
 EXPOSE 8000
 # Workers, threads, timeouts and logs: gunicorn.conf.py, from the environment (WEB_CONCURRENCY...).

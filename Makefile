@@ -7,7 +7,7 @@ ARGS ?=
 BENCH_SECONDS ?= 15
 BENCH_WARMUP ?= 5
 
-.PHONY: venv messages makemessages run test lint bench
+.PHONY: venv messages makemessages run test lint bench bench-mailing bench-tools
 
 # Create the virtualenv, and (re)install when pyproject.toml is newer than the stamp.
 venv: $(VENV)/.installed
@@ -49,9 +49,18 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Load test under production settings: starts PostgreSQL, Redis and gunicorn itself, drives wrk,
-# prints the table and writes bench/results.md. Quicker: make bench BENCH_SECONDS=3 BENCH_WARMUP=1.
-# ARGS="--update-readme" also rewrites the README's table.
-bench: venv
-	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+# Load test under production settings: starts PostgreSQL, Redis, gunicorn and nginx itself, drives
+# wrk (pages, the programme through the proxy, POSTs, the rush, a burst), prints the tables and
+# writes bench/results.md. Quicker: make bench BENCH_SECONDS=3 BENCH_WARMUP=1.
+# ARGS="--update-readme" also rewrites the README's table; ARGS="--mailing" adds the mailing part.
+bench: venv bench-tools
 	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_WARMUP=$(BENCH_WARMUP) $(PYTHON) -m bench.run $(ARGS)
+
+# Only the mailing part: 10,000 registrants, two Celery workers, a loopback SMTP server.
+bench-mailing: venv bench-tools
+	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_WARMUP=$(BENCH_WARMUP) $(PYTHON) -m bench.mailing $(ARGS)
+
+# wrk and nginx (Debian's nginx-light, its binary in /usr/sbin) when missing.
+bench-tools:
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y nginx-light)

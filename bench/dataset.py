@@ -5,6 +5,8 @@ Run in a process configured for the benchmark's database (bench/site.py does so)
     python -m bench.dataset load POST_CAPACITY BURST_CAPACITY  # all of it; prints what bench.run needs
     python -m bench.dataset event SLUG CAPACITY    # an open webinar with a capacity, for guests
     python -m bench.dataset counts SLUG            # its registrations and outbox emails
+    python -m bench.dataset mailing SLUG COUNT     # COUNT confirmed guests, a draft mailing to them
+    python -m bench.dataset start-mailing ID       # start sending mailing ID, as staff's "Send" does
 
 Rows are written with bulk_create, so 5,000 registrations take seconds, not minutes.
 """
@@ -134,13 +136,19 @@ def _conference():
     return event, attendable
 
 
-def _registrations(event, count, sessions=(), *, tag):
-    """`count` confirmed guests (every tenth waitlisted), each attending up to four sessions."""
+def _registrations(event, count, sessions=(), *, tag, waitlist_every=10, spanish_every=0):
+    """`count` confirmed guests (every `waitlist_every`th waitlisted, none if 0; every
+    `spanish_every`th reading Spanish, none if 0), each attending up to four sessions."""
 
     from registrations.models import Registration, RegistrationSettings, SessionPlaces
 
     now = datetime.datetime.now(datetime.UTC)
     types = list(Registration.AttendeeType.values)
+    waitlisted = Registration.Status.WAITLISTED
+
+    def nth(n, every):
+        return every > 0 and n % every == every - 1
+
     rows = Registration.objects.bulk_create(
         Registration(
             event=event,
@@ -151,8 +159,9 @@ def _registrations(event, count, sessions=(), *, tag):
             attendee_type=types[n % len(types)],
             privacy_consent_at=now,
             privacy_notice_version="2026-11",
-            status=Registration.Status.WAITLISTED if n % 10 == 9 else Registration.Status.CONFIRMED,
-            waitlisted_at=now if n % 10 == 9 else None,
+            status=waitlisted if nth(n, waitlist_every) else Registration.Status.CONFIRMED,
+            waitlisted_at=now if nth(n, waitlist_every) else None,
+            language="es" if nth(n, spanish_every) else "en",
         )
         for n in range(count)
     )
@@ -174,7 +183,7 @@ def _registrations(event, count, sessions=(), *, tag):
             ]
         )
     confirmed = sum(row.status == Registration.Status.CONFIRMED for row in rows)
-    RegistrationSettings.objects.create(event=event, confirmed_count=confirmed)
+    RegistrationSettings.objects.update_or_create(event=event, defaults={"confirmed_count": confirmed})
 
 
 def _series():
@@ -271,6 +280,32 @@ def load(*, post_capacity, burst_capacity):
     }
 
 
+def create_mailing(slug, count):
+    """An upcoming event with `count` confirmed guests (every fourth reading Spanish) and staff's
+    draft practical-information mailing to all of them (the real service writes it)."""
+    from django.db import transaction
+
+    from registrations.mailings.services import create_practical_information_mailing
+
+    with transaction.atomic():
+        event = create_registration_event(slug, count)
+        event.practical_information = LONG_TEXT
+        event.save(update_fields=["practical_information"])
+        _registrations(event, count, tag=slug, waitlist_every=0, spanish_every=4)
+        mailing = create_practical_information_mailing(event=event, user=None)
+    return {"mailing_id": mailing.pk, "recipients": count}
+
+
+def start_mailing(mailing_id):
+    """Send mailing `mailing_id` as staff's "Send" button does: registrations.mailings.services.start_mailing
+    moves it to sending and, on commit, queues the task that writes its outbox rows."""
+    from registrations.mailings.services import start_mailing
+    from registrations.models import Mailing
+
+    mailing = start_mailing(mailing=Mailing.objects.get(pk=mailing_id), user=None)
+    return {"sending_started_at": mailing.sending_started_at.isoformat()}
+
+
 def counts(slug):
     """Registrations of event `slug` by status, its confirmed_count and capacity, outbox rows by kind."""
     from django.db.models import Count
@@ -302,6 +337,10 @@ def main(argv):
         result = {"path": f"/events/{create_registration_event(args[0], int(args[1])).slug}/register/"}
     elif command == "counts":
         result = counts(args[0])
+    elif command == "mailing":
+        result = create_mailing(args[0], int(args[1]))
+    elif command == "start-mailing":
+        result = start_mailing(int(args[0]))
     else:
         raise SystemExit(f"unknown command {command!r}")
     print(json.dumps(result))

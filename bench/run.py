@@ -3,14 +3,18 @@
 Starts a private PostgreSQL and Redis, loads a large data set (bench/dataset.py),
 serves the site with gunicorn (a fixed number of workers, production settings,
 bench/site.py), then for each endpoint runs wrk at fixed concurrency: a warm-up,
-then the measurement. Ends with a burst of guests registering for a limited event.
-Prints a table, writes it to bench/results.md and, with --update-readme, into
-README.md between the bench markers.
+then the measurement; the programme also through nginx (bench/proxy.py). Then guest
+registration POSTs alone, the rush (the programme and the ceiling read while guests
+register, bench/rush.py) and a burst of guests registering for a limited event; with
+--mailing, a staff mailing to 10,000 registrants (bench/mailing.py). Prints the
+tables, writes them to bench/results.md and, with --update-readme, into README.md
+between the bench markers.
 
-    python -m bench.run [--seconds 15] [--warmup 5] [--update-readme]
+    python -m bench.run [--seconds 15] [--warmup 5] [--mailing] [--update-readme]
 """
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -25,7 +29,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import site
+from bench import mailing, proxy, rush, site
 from bench.burst import run_burst
 from tests import services
 
@@ -36,6 +40,7 @@ README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # Longer than the production default of REGISTRATION_MIN_FILL_SECONDS (3), or forms are refused.
 FILL_SECONDS = 3.5
 CONFIG_NOTE = " with gunicorn.conf.py" if (site.BASE_DIR / "gunicorn.conf.py").exists() else ""
+RUSH_EVENT = "bench-rush"
 ERROR_KEYS = ("connect", "read", "write", "timeout", "status", "failures")
 
 
@@ -46,6 +51,7 @@ class Endpoint:
     min_ratio: float | None = None  # of the ceiling's requests per second
     cookie: str = ""
     post: bool = False
+    headers: dict | None = None  # more request headers
 
 
 @dataclass
@@ -61,7 +67,7 @@ class Measurement:
     verdict: str = ""
 
 
-def _arguments():
+def _arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     number = os.environ.get
     parser.add_argument("--seconds", type=int, default=int(number("BENCH_SECONDS") or 15))
@@ -74,15 +80,28 @@ def _arguments():
     parser.add_argument("--burst-guests", type=int, default=200)
     parser.add_argument("--burst-places", type=int, default=150)
     parser.add_argument("--burst-window", type=float, default=10.0)
+    parser.add_argument("--rush-connections", type=int, default=2, help="wrk connections posting in the rush")
+    parser.add_argument("--proxy-workers", type=int, default=1, help="nginx worker processes")
+    parser.add_argument("--mailing", action="store_true", help="also measure a mailing (bench/mailing.py)")
+    parser.add_argument("--mailing-only", action="store_true", help="measure only the mailing")
+    parser.add_argument("--mailing-recipients", type=int, default=10_000)
+    parser.add_argument("--mailing-workers", type=int, default=2, help="Celery workers on the mailings queue")
+    parser.add_argument("--mailing-concurrency", type=int, default=2, help="processes per mailing worker")
+    parser.add_argument(
+        "--mailing-post-connections", type=int, default=2, help="wrk connections posting during the mailing"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--update-readme", action="store_true", help="rewrite README.md's benchmark table")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def wrk(url, endpoint, args, seconds, *, headers, script_args=()):
-    """Run wrk against `url` for `seconds`; return the figures bench/wrk/report.lua prints."""
+def wrk(url, endpoint, args, seconds, *, headers, script_args=(), connections=None):
+    """Run wrk against `url` for `seconds` (on `connections`, default args.connections); return the
+    figures bench/wrk/report.lua prints."""
     script = "register.lua" if endpoint.post else "report.lua"
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "10s"]
+    connections = connections or args.connections
+    threads = min(args.threads, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", script]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -94,21 +113,44 @@ def wrk(url, endpoint, args, seconds, *, headers, script_args=()):
     return json.loads(line.removeprefix("BENCH "))
 
 
-def measure(server, endpoint, args, *, post_form=()):
-    """Warm up, then measure `endpoint`; a POST endpoint's wrk script gets `post_form` and a run tag."""
+def request_headers(server, endpoint):
+    """What wrk sends: HTTPS claimed as a TLS-terminating proxy would, the endpoint's cookie and
+    headers, and for a POST the Origin and Referer CSRF checks want."""
     parts = urllib.parse.urlsplit(server.url)
-    headers = {"X-Forwarded-Proto": "https"}
+    headers = {"X-Forwarded-Proto": "https", **(endpoint.headers or {})}
     if endpoint.cookie:
         headers["Cookie"] = endpoint.cookie
     if endpoint.post:
         headers["Origin"] = f"https://{parts.netloc}"
         headers["Referer"] = f"https://{parts.netloc}{endpoint.path}"
+    return headers
+
+
+def measure(server, endpoint, args, *, post_form=(), tag="", connections=None):
+    """Warm up, then measure `endpoint`; a POST endpoint's wrk script gets `post_form` and a run tag
+    (`tag` makes its emails differ from other runs')."""
+    headers = request_headers(server, endpoint)
     runs = []
-    for tag, seconds in (("warmup", args.warmup), ("measured", args.seconds)):
+    for phase, seconds in (("warmup", args.warmup), ("measured", args.seconds)):
         if not seconds:
             continue
-        script_args = (*post_form, tag) if endpoint.post else ()
-        runs.append(wrk(server.url, endpoint, args, seconds, headers=headers, script_args=script_args))
+        script_args = (*post_form, f"{tag}{phase}") if endpoint.post else ()
+        runs.append(
+            wrk(
+                server.url,
+                endpoint,
+                args,
+                seconds,
+                headers=headers,
+                script_args=script_args,
+                connections=connections,
+            )
+        )
+    return _measurement(endpoint, runs)
+
+
+def _measurement(endpoint, runs):
+    """The last run's figures; errors of the last, requests answered without error over all."""
     figures = runs[-1]
     errors = [sum(run[key] for key in ERROR_KEYS) for run in runs]
     return Measurement(
@@ -234,14 +276,196 @@ def write_results(args, report, *, update_readme):
         README.write_text(readme[:start] + "\n" + report + "\n" + readme[end:])
 
 
-def main():
-    args = _arguments()
+def measure_proxy(server, args, data, folder):
+    """The programme through nginx (deploy/nginx/ewevents.conf.template) in front of `server`:
+    plain and gzipped; return (measurements, a note on what nginx's cache did)."""
+    if proxy.find_nginx() is None:
+        return [], "Through the proxy: not measured, nginx is not installed (apt-get install nginx-light)."
+    front = proxy.start_proxy(
+        server.url, static_root=folder / "static", media_root=folder / "media", workers=args.proxy_workers
+    )
+    try:
+        path = data["conference"]
+        endpoints = [
+            Endpoint("programme through the proxy", path),
+            Endpoint("programme through the proxy, gzip", path, headers={"Accept-Encoding": "gzip"}),
+        ]
+        check_pages(front, endpoints, data["restricted_title"])
+        _, headers, _ = services.SiteClient(front.url).get(path)  # the second request may be a cache hit
+        headers = {name.lower(): value for name, value in headers.items()}
+        status, cache_control = headers.get("x-cache-status", "none"), headers.get("cache-control", "none")
+        measurements = []
+        for endpoint in endpoints:
+            measurements.append(measure(front, endpoint, args))
+            _print(measurements[-1])
+    finally:
+        front.stop()
+    kept = "answered from its cache" if status == "HIT" else "not kept in its cache (only public answers are)"
+    note = (
+        f"Through the proxy: nginx ({args.proxy_workers} worker process) in front of the same gunicorn; "
+        f"the programme's second request was {kept}: X-Cache-Status {status}, the application's "
+        f"Cache-Control: {cache_control}."
+    )
+    return measurements, note
+
+
+def measure_rush(server, env, args, quiet, form, path):
+    """The programme and the ceiling read again while guests register at `path`; return (rows, ok, note)."""
+    cookie, token, stamp = form
+    post = Endpoint("rush POST", path, cookie=cookie, post=True)
+    rows = []
+    for number, (name, judged) in enumerate((("programme (anonymous)", True), ("ceiling", False))):
+        print(f"  {name} during {args.rush_connections} connections of registration POSTs...", flush=True)
+        read = functools.partial(measure, server, quiet[name].endpoint, args)
+        posting = functools.partial(
+            wrk,
+            server.url,
+            post,
+            args,
+            args.warmup + args.seconds + 1,  # past the reader's end, however its two runs line up
+            headers=request_headers(server, post),
+            script_args=(token, stamp, f"rush{number}"),
+            connections=args.rush_connections,
+        )
+        page, figures = rush.during_posts(read, posting)
+        errors = sum(figures[key] for key in ERROR_KEYS)
+        rows.append(
+            rush.RushRow(
+                name=name,
+                quiet=quiet[name],
+                rush=page,
+                post_rate=figures["requests"] / (figures["duration_us"] / 1e6),
+                post_errors=errors,
+                post_answered=figures["requests"] - errors,
+                judged=judged,
+            )
+        )
+        row = rows[-1]
+        print(f"    {page.rps:.0f} req/s ({row.kept:.2f} of quiet), {row.post_rate:.0f} POST/s", flush=True)
+    answered = sum(row.post_answered for row in rows)
+    ok, text = overbooking_report(
+        "Rush POSTs (both pages)", site.dataset(env, "counts", RUSH_EVENT), answered
+    )
+    return rows, ok, text
+
+
+def post_measurer(server, args):
+    """measure_posts(path, tag) for bench/mailing.py: guest POSTs at `path` on --mailing-post-connections,
+    the form fetched once per path (and left to age past the minimum fill time)."""
+    forms = {}
+
+    def measure_posts(path, tag):
+        if path not in forms:
+            forms[path] = registration_form(server, path)
+            time.sleep(FILL_SECONDS)
+        cookie, token, stamp = forms[path]
+        connections = args.mailing_post_connections
+        endpoint = Endpoint(f"{connections} connections", path, cookie=cookie, post=True)
+        return measure(server, endpoint, args, post_form=(token, stamp), tag=tag, connections=connections)
+
+    return measure_posts
+
+
+def _print(m):
+    print(f"  {m.endpoint.name}: {m.rps:.0f} req/s, p99 {m.p99:.1f} ms, {m.errors} errors", flush=True)
+
+
+def measure_site(server, env, data, folder, args):
+    """The pages, the programme through the proxy, the POSTs, the rush and the burst; return
+    (Markdown sections, whether places and emails added up)."""
+    affiliate = data["affiliate_cookie"]
+    pages = [
+        Endpoint("ceiling", "/bench/ceiling/"),
+        Endpoint("home", "/", 0.5),
+        Endpoint("programme (anonymous)", data["conference"], 0.5),
+        Endpoint("programme (affiliate)", data["conference"], 0.3, cookie=affiliate),
+        Endpoint("session page", data["session"], 0.4),
+        Endpoint("webinar series", data["series"], 0.5),
+        Endpoint("event .ics", data["ics"]),
+    ]
+    check_pages(server, pages, data["restricted_title"])
+    # Fetched now, so the form stamp is old enough by the time the rush posts it.
+    rush_path = site.dataset(env, "event", RUSH_EVENT, args.post_capacity)["path"]
+    rush_form = registration_form(server, rush_path)
+    print(
+        f"Serving with {args.workers} gunicorn workers; wrk {args.threads} threads, "
+        f"{args.connections} connections, {args.warmup}s warm-up + {args.seconds}s per endpoint.",
+        flush=True,
+    )
+    measurements = []
+    for endpoint in pages:
+        measurements.append(measure(server, endpoint, args))
+        _print(measurements[-1])
+    quiet = {m.endpoint.name: m for m in measurements}
+    proxied, proxy_note = measure_proxy(server, args, data, folder)
+    measurements += proxied
+
+    register = f"/events/{data['post_event']}/register/"
+    cookie, token, stamp = registration_form(server, register)
+    time.sleep(FILL_SECONDS)  # the form stamp must be older than the minimum fill time
+    post = Endpoint("registration POST (guest)", register, 0.05, cookie=cookie, post=True)
+    measurements.append(measure(server, post, args, post_form=(token, stamp)))
+    m = measurements[-1]
+    _print(m)
+    posts_ok, posts_text = overbooking_report(
+        "Registration POSTs (warm-up included)",
+        site.dataset(env, "counts", data["post_event"]),
+        m.answered,
+    )
+    judge(measurements)
+    if not posts_ok:
+        m.verdict = "no: places or emails do not add up"
+
+    print("The rush: pages read while guests register...", flush=True)
+    rush_rows, rush_ok, rush_text = measure_rush(server, env, args, quiet, rush_form, rush_path)
+
+    print(f"Burst: {args.burst_guests} guests within {args.burst_window:g}s...", flush=True)
+    burst = run_burst(
+        server.url,
+        f"/events/{data['burst_event']}/register/",
+        guests=args.burst_guests,
+        window=args.burst_window,
+        fill_seconds=FILL_SECONDS,
+    )
+    burst_counts = site.dataset(env, "counts", data["burst_event"])
+    burst_ok, burst_text = overbooking_report(
+        f"Burst: {args.burst_guests} guests opening the form over {args.burst_window:g}s and posting it "
+        f"{FILL_SECONDS:g}s later (all answered within {burst.seconds:.1f}s)",
+        burst_counts,
+        burst.registered,
+    )
+    expected = {"confirmed": args.burst_places, "waitlisted": args.burst_guests - args.burst_places}
+    burst_ok = burst_ok and burst_counts["statuses"] == expected and burst.server_errors == 0
+    burst_text += (
+        f" 5xx or no answer: {burst.server_errors}. Answers: "
+        + ", ".join(f"{n}× {outcome}" for outcome, n in sorted(burst.outcomes.items()))
+        + (". Target met." if burst_ok else f". TARGET MISSED (expected {expected}).")
+    )
+    rush_intro = (
+        f"The rush: each page measured again while {args.rush_connections} other connections post guest "
+        f"registrations for an event of {args.post_capacity} places (bench/rush.py); its quiet figure is "
+        "the table's above."
+    )
+    sections = [
+        table(measurements),
+        f"- {posts_text}\n- {burst_text}\n- {proxy_note}",
+        rush_intro,
+        rush.table(rush_rows),
+        f"- {rush_text}",
+    ]
+    return sections, posts_ok and burst_ok and rush_ok
+
+
+def main(argv=None):
+    args = _arguments(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
     began = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    folder.chmod(0o755)  # nginx's workers, `nobody` when we are root, read the static files in it
     postgres = services.start_postgres("bench")
     redis = server = None
+    sections, ok = [], True
     try:
         redis = services.start_redis()
         env = site.production_env(
@@ -256,66 +480,12 @@ def main():
         server = services.start_gunicorn(
             env, cwd=site.BASE_DIR, workers=args.workers, extra_args=tuple(shlex.split(args.gunicorn_args))
         )
-        affiliate = data["affiliate_cookie"]
-        pages = [
-            Endpoint("ceiling", "/bench/ceiling/"),
-            Endpoint("home", "/", 0.5),
-            Endpoint("programme (anonymous)", data["conference"], 0.5),
-            Endpoint("programme (affiliate)", data["conference"], 0.3, cookie=affiliate),
-            Endpoint("session page", data["session"], 0.4),
-            Endpoint("webinar series", data["series"], 0.5),
-            Endpoint("event .ics", data["ics"]),
-        ]
-        check_pages(server, pages, data["restricted_title"])
-        print(
-            f"Serving with {args.workers} gunicorn workers; wrk {args.threads} threads, "
-            f"{args.connections} connections, {args.warmup}s warm-up + {args.seconds}s per endpoint.",
-            flush=True,
-        )
-        measurements = []
-        for endpoint in pages:
-            measurements.append(measure(server, endpoint, args))
-            m = measurements[-1]
-            print(f"  {endpoint.name}: {m.rps:.0f} req/s, p99 {m.p99:.1f} ms, {m.errors} errors", flush=True)
-
-        register = f"/events/{data['post_event']}/register/"
-        cookie, token, stamp = registration_form(server, register)
-        time.sleep(FILL_SECONDS)  # the form stamp must be older than the minimum fill time
-        post = Endpoint("registration POST (guest)", register, 0.05, cookie=cookie, post=True)
-        measurements.append(measure(server, post, args, post_form=(token, stamp)))
-        m = measurements[-1]
-        print(f"  {post.name}: {m.rps:.0f} req/s, p99 {m.p99:.1f} ms, {m.errors} errors", flush=True)
-        posts_ok, posts_text = overbooking_report(
-            "Registration POSTs (warm-up included)",
-            site.dataset(env, "counts", data["post_event"]),
-            m.answered,
-        )
-        judge(measurements)
-        if not posts_ok:
-            m.verdict = "no: places or emails do not add up"
-
-        print(f"Burst: {args.burst_guests} guests within {args.burst_window:g}s...", flush=True)
-        burst = run_burst(
-            server.url,
-            f"/events/{data['burst_event']}/register/",
-            guests=args.burst_guests,
-            window=args.burst_window,
-            fill_seconds=FILL_SECONDS,
-        )
-        burst_counts = site.dataset(env, "counts", data["burst_event"])
-        burst_ok, burst_text = overbooking_report(
-            f"Burst: {args.burst_guests} guests opening the form over {args.burst_window:g}s and posting it "
-            f"{FILL_SECONDS:g}s later (all answered within {burst.seconds:.1f}s)",
-            burst_counts,
-            burst.registered,
-        )
-        expected = {"confirmed": args.burst_places, "waitlisted": args.burst_guests - args.burst_places}
-        burst_ok = burst_ok and burst_counts["statuses"] == expected and burst.server_errors == 0
-        burst_text += (
-            f" 5xx or no answer: {burst.server_errors}. Answers: "
-            + ", ".join(f"{n}× {outcome}" for outcome, n in sorted(burst.outcomes.items()))
-            + (". Target met." if burst_ok else f". TARGET MISSED (expected {expected}).")
-        )
+        if not args.mailing_only:
+            sections, ok = measure_site(server, env, data, folder, args)
+        if args.mailing or args.mailing_only:
+            result = mailing.run_mailing(env, server, args, measure_posts=post_measurer(server, args))
+            sections.append(mailing.report(result))
+            ok = ok and result.ok
     finally:
         if server is not None:
             server.stop()
@@ -332,16 +502,15 @@ def main():
             "CONN_MAX_AGE=60, manifest static files). "
             f"wrk: {args.threads} threads, {args.connections} connections, {args.warmup}s warm-up, "
             f"{args.seconds}s measured per endpoint. The registration rate limit is off (every POST "
-            "comes from 127.0.0.1); no Celery worker runs, so emails stay in the outbox.",
-            table(measurements),
-            f"- {posts_text}\n- {burst_text}",
+            "comes from 127.0.0.1); no Celery worker runs for the pages, so their emails stay in the outbox.",
+            *sections,
         ]
     )
     print("\n" + report)
     write_results(args, report, update_readme=args.update_readme)
     print(f"\nWritten to {args.output}" + (" and README.md" if args.update_readme else ""))
     print(f"Whole run: {time.monotonic() - began:.0f}s")
-    return 0 if posts_ok and burst_ok else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

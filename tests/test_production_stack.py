@@ -37,6 +37,7 @@ def test_the_stack_has_every_role(compose):
         "redis",
         "mailpit",
         "migrate",
+        "proxy",
         "web",
         "worker",
         "worker-mailings",
@@ -49,7 +50,7 @@ def test_the_stack_has_every_role(compose):
 
 def test_every_long_running_service_has_a_health_check(compose):
     checked = {name for name, service in compose["services"].items() if service.get("healthcheck")}
-    assert checked == {"postgres", "redis", "mailpit", "web", "worker", "worker-mailings", "beat"}
+    assert checked == {"postgres", "redis", "mailpit", "proxy", "web", "worker", "worker-mailings", "beat"}
     services_ = compose["services"]
     assert services_["web"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.health"]
     assert services_["beat"]["healthcheck"]["test"] == ["CMD", "python", "-m", "ewevents.health", "beat"]
