@@ -11,6 +11,8 @@ decides for every other response:
   staff, affiliates), forms (their CSRF token), responses that set a cookie, errors and
   redirects. A view that already said ``private`` or ``no-store`` keeps its words: the
   pages reached by a personal link (manage pages, the personal calendar feed) say so themselves.
+  So does one that said ``public`` for an answer that is the same whoever asks (speaker
+  photos), unless that answer sets a cookie or holds a CSRF token.
 - **Validators.** A response that carries an ETag already keeps it: pages served whole
   from the page cache carry a strong one stored with them (events.page_cache.whole_page), the
   personal feed a weak one computed from versions (registrations.signup.feeds.feed_etag).
@@ -48,7 +50,7 @@ class HttpCacheMiddleware:
             if "Cache-Control" not in response:  # a view's own public lifetime stands (speaker photos)
                 patch_cache_control(response, public=True, max_age=settings.HTTP_CACHE_MAX_AGE)
                 patch_vary_headers(response, ("Cookie", "Accept-Language"))
-        elif not _kept_private(response):
+        elif not (_kept_private(response) or _same_for_everyone(request, response)):
             _make_private(response)
         if request.method in READS and response.status_code == 200:
             if not response.has_header("ETag") and not _kept_private(response, store_only=True):
@@ -106,6 +108,20 @@ def _shareable(request, response):
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not _kept_private(response)
+    )
+
+
+def _same_for_everyone(request, response):
+    """A view's own `public`, which says its answer does not depend on who asks (speaker photos).
+
+    It stands for visitors with a session too, unless this answer sets a cookie or holds a
+    CSRF token: then it is theirs whatever the view said.
+    """
+    return (
+        request.method in READS
+        and "public" in _directives(response)
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     )
 
 
