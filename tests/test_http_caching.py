@@ -279,3 +279,18 @@ def test_while_the_cache_is_down_a_changed_feed_is_never_answered_304(
 
     assert response.status_code == 200
     assert "Moved conversation – Mixed Conference" in _titles(response)
+
+
+def test_a_registration_to_a_verified_address_turns_the_feeds_304_into_the_new_feed(member_feed, client):
+    """Registered without logging in, to an address of theirs: in their feed, as on "My registrations"."""
+    registration, url = member_feed
+    etag = client.get(url)["ETag"]
+    webinar = factories.WebinarFactory(title="Buyers webinar")
+    factories.RegistrationSettingsFactory(event=webinar)
+    data = {"name": "Memberina", "email": registration.user.email.upper(), "sessions": []}
+    services.register(event=webinar, data=data, user=None)
+
+    response = client.get(url, headers={"If-None-Match": etag})
+
+    assert response.status_code == 200
+    assert "Buyers webinar" in _titles(response)

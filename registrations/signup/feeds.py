@@ -79,12 +79,7 @@ def feed_etag(user):
     each build writes the moment it was made (DTSTAMP), the rest is the same. None while
     the cache is down: versions are then unknown, and so is whether anything changed.
     """
-    rows = (
-        selectors.registrations_of(user)
-        .filter(status__in=Registration.ACTIVE_STATUSES)
-        .order_by()
-        .values_list("pk", "status", "event__slug", "sessions__pk")
-    )
+    rows = selectors.active_registration_rows_of(user, "pk", "status", "event__slug", "sessions__pk")
     rows = sorted((pk, status, slug, session or 0) for pk, status, slug, session in rows)
     scopes = sorted({event_scope(slug) for _pk, _status, slug, _session in rows})
     with versions.read_ahead([*scopes, *affiliation_scopes()], affiliation_keys(user)):
