@@ -64,7 +64,8 @@ def not_modified(request, etag):
     """Return a 304 for `request` if it holds `etag` already (If-None-Match), else None.
 
     For views that can name their ETag before building the response, and skip building it.
-    The 304 carries the ETag; the middleware adds Cache-Control and Vary to it as to the 200.
+    The 304 carries the ETag; its Cache-Control comes from the view or this middleware, as
+    the 200's would.
     """
     response = get_conditional_response(request, etag=etag)
     if isinstance(response, HttpResponseNotModified):
