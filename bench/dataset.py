@@ -71,6 +71,33 @@ def _affiliate_cookie():
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
+def _personal_feed(event, sessions):
+    """The affiliate's registration for `event` with six of `sessions`; the path of their personal feed."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+
+    from registrations.models import CalendarFeedToken, Registration, RegistrationSettings, SessionPlaces
+
+    user = get_user_model().objects.get(username="bench-affiliate")
+    chosen = list(sessions)[:6]
+    registration = Registration.objects.create(
+        event=event,
+        user=user,
+        name="Bench Affiliate",
+        email=user.email,
+        privacy_consent_at=datetime.datetime.now(datetime.UTC),
+        privacy_notice_version="2026-11",
+        status=Registration.Status.CONFIRMED,
+    )
+    registration.sessions.set(chosen)
+    # What registrations.signup.capacity would have counted.
+    RegistrationSettings.objects.filter(event=event).update(confirmed_count=F("confirmed_count") + 1)
+    for session in chosen:
+        places, _created = SessionPlaces.objects.get_or_create(session=session)
+        SessionPlaces.objects.filter(pk=places.pk).update(confirmed_count=F("confirmed_count") + 1)
+    return f"/calendar/{CalendarFeedToken.objects.create(user=user).token}.ics"
+
+
 def _conference():
     """40 sessions over 3 days with 30 speakers; mornings public, afternoons for affiliates."""
     from events.models import Event, Session, SessionSpeaker, Speaker, Venue
@@ -265,6 +292,7 @@ def load(*, post_capacity, burst_capacity):
         create_registration_event(POST_EVENT, post_capacity)
         create_registration_event(BURST_EVENT, burst_capacity)
         cookie = _affiliate_cookie()
+        personal_feed = _personal_feed(conference, attendable)
     session = Session.objects.filter(event=conference, visibility=Session.Visibility.PUBLIC)
     session = session.exclude(kind__in=Session.NOT_ATTENDABLE).filter(speakers__isnull=False).first()
     restricted = Session.objects.filter(event=conference, visibility=Session.Visibility.HIDDEN).first()
@@ -276,6 +304,7 @@ def load(*, post_capacity, burst_capacity):
         "post_event": POST_EVENT,
         "burst_event": BURST_EVENT,
         "affiliate_cookie": cookie,
+        "personal_feed": personal_feed,
         "restricted_title": restricted.title,
     }
 

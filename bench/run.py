@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import mailing, proxy, rush, site
@@ -51,7 +51,8 @@ class Endpoint:
     min_ratio: float | None = None  # of the ceiling's requests per second
     cookie: str = ""
     post: bool = False
-    headers: dict | None = None  # more request headers
+    headers: dict = field(default_factory=dict)  # more request headers (If-None-Match)
+    status: int = 200  # what each request is answered
 
 
 @dataclass
@@ -117,7 +118,7 @@ def request_headers(server, endpoint):
     """What wrk sends: HTTPS claimed as a TLS-terminating proxy would, the endpoint's cookie and
     headers, and for a POST the Origin and Referer CSRF checks want."""
     parts = urllib.parse.urlsplit(server.url)
-    headers = {"X-Forwarded-Proto": "https", **(endpoint.headers or {})}
+    headers = {"X-Forwarded-Proto": "https", **endpoint.headers}
     if endpoint.cookie:
         headers["Cookie"] = endpoint.cookie
     if endpoint.post:
@@ -165,13 +166,14 @@ def _measurement(endpoint, runs):
 
 
 def check_pages(server, endpoints, restricted_title):
-    """Each page answers 200 once before the load, and the affiliate's cookie does log in."""
+    """Each page answers as expected (200, or 304 to a conditional request) once before the load,
+    and the affiliate's cookie does log in."""
     for endpoint in endpoints:
         client = services.SiteClient(server.url)
         if endpoint.cookie:
             client.cookies.update(dict([endpoint.cookie.split("=", 1)]))
-        status, _, body = client.get(endpoint.path)
-        if status != 200:
+        status, _, body = client.get(endpoint.path, headers=endpoint.headers)
+        if status != endpoint.status:
             raise SystemExit(f"{endpoint.name}: {endpoint.path} answered {status}:\n{body[:2000]}")
         if endpoint.cookie and restricted_title not in body:
             raise SystemExit(f"{endpoint.name}: the affiliate's page lacks the hidden session")
@@ -187,6 +189,15 @@ def registration_form(server, path):
     stamp = re.search(r'name="form_stamp" value="([^"]*)"', page).group(1)
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     return cookie, urllib.parse.quote(token, safe=""), urllib.parse.quote(stamp, safe="")
+
+
+def unchanged(server, name, path, min_ratio):
+    """`path` asked again with the ETag of its first answer: what a calendar app polling it sends."""
+    status, headers, _body = services.SiteClient(server.url).get(path)
+    etag = next((value for header, value in headers.items() if header.lower() == "etag"), None)
+    if status != 200 or etag is None:
+        raise SystemExit(f"{name}: {path} answered {status} without an ETag")
+    return Endpoint(name, path, min_ratio, headers={"If-None-Match": etag}, status=304)
 
 
 def judge(measurements):
@@ -382,6 +393,7 @@ def measure_site(server, env, data, folder, args):
         Endpoint("session page", data["session"], 0.4),
         Endpoint("webinar series", data["series"], 0.5),
         Endpoint("event .ics", data["ics"]),
+        unchanged(server, "personal feed, unchanged (304)", data["personal_feed"], 0.9),
     ]
     check_pages(server, pages, data["restricted_title"])
     # Fetched now, so the form stamp is old enough by the time the rush posts it.

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise, whose static files keep their own headers; outside the session, so it
+    # sees every cookie set and answers a matching If-None-Match with 304 (ewevents/http_cache.py).
+    "ewevents.http_cache.HttpCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "ewevents.middleware.RejectNullBytesMiddleware",
@@ -374,6 +377,12 @@ DEMO_LOADERS = ["registrations.demo.load_demo_registrations"]
 # The admin's index, the staff home (ewevents/staff_only.py): a function (request, app_list)
 # returning the context of templates/admin/staff_home.html.
 STAFF_HOME = "registrations.admin.home.staff_home"
+
+# --- HTTP caching -----------------------------------------------------------
+
+# Seconds a browser or a shared cache may keep an anonymous page without asking again
+# (ewevents/http_cache.py): a change shows to anonymous visitors at most this late.
+HTTP_CACHE_MAX_AGE = env.int("HTTP_CACHE_MAX_AGE", default=60)
 
 # --- Registration ---------------------------------------------------------
 

@@ -32,6 +32,8 @@ from django.db import models, transaction
 # Within a read_ahead block: {cache key: value, or _ABSENT}; versions under their version keys.
 _read_ahead = ContextVar("versions_read_ahead", default=None)
 _ABSENT = object()
+# The version of every scope while the cache is down: nothing built under it is ever read back.
+UNKNOWN = "none"
 
 
 def version_key(scope):
@@ -55,8 +57,8 @@ def fetch(scopes, keys=()):
         for key in missing:
             cache.add(key, uuid.uuid4().hex, timeout=None)
         found.update(cache.get_many(missing))
-    # "none" when the cache is down: nothing is found, and whatever is stored now is never read.
-    versions = tuple(found.get(key, "none") for key in version_keys)
+    # UNKNOWN when the cache is down: nothing is found, and whatever is stored now is never read.
+    versions = tuple(found.get(key, UNKNOWN) for key in version_keys)
     for key in version_keys:
         found.pop(key, None)
     return versions, found

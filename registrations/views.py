@@ -21,6 +21,7 @@ from events.calendar import google_calendar_url, outlook_calendar_url
 from events.selectors import event_for
 from events.times import date_pattern, zone_label
 from ewevents.errors import too_many_requests
+from ewevents.http_cache import not_modified
 from ewevents.site import absolute_url
 
 from . import door_code
@@ -238,14 +239,38 @@ def reset_calendar_feed(request):
     return redirect("registrations:mine")
 
 
-@_private
+def _revalidated(view):
+    """Like `_private`, but the client may keep the answer if it asks again before using it.
+
+    For the personal feed: calendar apps poll it every few minutes with the ETag they kept,
+    and a 304 spares building it. `private` keeps it out of shared caches; `no-cache` makes
+    the client ask each time, so a reset link stops working at once (README, "HTTP caching").
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_cache=True)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapped
+
+
+@_revalidated
 @require_GET
 def personal_feed(request, token):
     user = feeds.feed_owner(token)
     if user is None:
         raise Http404
+    etag = feeds.feed_etag(user)
+    if etag and (unchanged := not_modified(request, etag)):
+        return unchanged
     content = feeds.personal_calendar(user, build_url=absolute_url)
-    return HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    if etag:
+        response["ETag"] = etag
+    return response
 
 
 def _form_owner(registration):

@@ -5,17 +5,28 @@ for the user. What it holds follows the visibility rule for that user (events.ac
 and the join-link rule (Registration.join_url).
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from events.access import affiliation_keys, affiliation_scopes, viewer_of
 from events.calendar import entries_calendar, event_entry, session_entry
 from events.models import Event, Session, SessionSpeaker
+from events.page_cache import event_scope
+from ewevents import versions
 from registrations.models import CalendarFeedToken, Registration, new_manage_token
 
 from . import selectors
+
+# Raise by one whenever what a personal feed holds or how it is written changes (this module,
+# events.calendar's entries): every feed's ETag changes with it, so calendar apps that poll
+# with If-None-Match get the new format instead of a 304 for the old one.
+FEED_FORMAT = 1
 
 
 def calendar_feed_for(user):
@@ -56,6 +67,28 @@ def feed_owner(token):
         return None
     feed = CalendarFeedToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
     return feed.user if feed else None
+
+
+def feed_etag(user):
+    """Return the weak ETag of `user`'s personal feed, computed without building it; None if unknown.
+
+    From what the feed is built from: `user`'s active registrations with their events and
+    chosen sessions (one query), the versions of those events' scopes, which every write to
+    an event, its sessions, speakers or venue replaces (events.page_cache), and the kind of
+    viewer `user` is (one cache round trip for both), the language and FEED_FORMAT. Weak:
+    each build writes the moment it was made (DTSTAMP), the rest is the same. None while
+    the cache is down: versions are then unknown, and so is whether anything changed.
+    """
+    rows = selectors.active_registration_rows_of(user, "pk", "status", "event__slug", "sessions__pk")
+    rows = sorted((pk, status, slug, session or 0) for pk, status, slug, session in rows)
+    scopes = sorted({event_scope(slug) for _pk, _status, slug, _session in rows})
+    with versions.read_ahead([*scopes, *affiliation_scopes()], affiliation_keys(user)):
+        current, _found = versions.fetch(scopes)
+        viewer = viewer_of(user)
+    if versions.UNKNOWN in current:
+        return None
+    state = (FEED_FORMAT, get_language(), settings.SITE_URL, str(viewer), rows, current)
+    return f'W/"{hashlib.md5(repr(state).encode(), usedforsecurity=False).hexdigest()}"'
 
 
 def feed_registrations_for(user):
