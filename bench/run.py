@@ -171,7 +171,7 @@ def check_pages(server, endpoints, restricted_title):
     for endpoint in endpoints:
         client = services.SiteClient(server.url)
         if endpoint.cookie:
-            client.cookies.update(dict([endpoint.cookie.split("=", 1)]))
+            client.cookies.update(dict(part.split("=", 1) for part in endpoint.cookie.split("; ")))
         status, _, body = client.get(endpoint.path, headers=endpoint.headers)
         if status != endpoint.status:
             raise SystemExit(f"{endpoint.name}: {endpoint.path} answered {status}:\n{body[:2000]}")
