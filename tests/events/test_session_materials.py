@@ -159,7 +159,8 @@ def test_the_session_page_lists_its_materials_for_who_may_see_its_details(materi
     status, public_html = _get(viewer.client, materials.public.get_absolute_url())
     assert status == 200
     assert "Recordings and materials" in public_html
-    assert "Open panel slides" in public_html and "Open panel recording" in public_html
+    assert "Open panel slides" in public_html
+    assert "Open panel recording" in public_html
 
     status, teaser_html = _get(viewer.client, materials.teaser.get_absolute_url())
     assert status == 200
@@ -225,7 +226,8 @@ def test_a_past_event_gathers_its_recordings_and_materials_above_the_programme(m
 
     assert status == 200
     section = html.split('id="materials-heading"', 1)[1].split("</section>", 1)[0]
-    assert "Open panel recording" in section and "Open panel slides" in section
+    assert "Open panel recording" in section
+    assert "Open panel slides" in section
     assert ("SECRET recording" in section) is viewer.sees_restricted
     assert ("SECRET" in html) is viewer.sees_restricted
     assert html.count("Open panel slides") == 1  # not repeated in the programme below
