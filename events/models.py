@@ -509,7 +509,7 @@ def validate_material_size(file):
 
 
 def material_upload_to(instance, filename):
-    """A name no one can guess or read meaning into; the title names the download (MaterialFile)."""
+    """A name no one can guess or read meaning into; the title names the download (events.views)."""
     return f"materials/{uuid.uuid4().hex}{pathlib.Path(filename).suffix.lower()}"
 
 
@@ -555,7 +555,8 @@ class SessionMaterial(VersionedModel):
         if bool(self.url) == bool(self.file):
             raise ValidationError(_("Give either a link or a file for this material, not both."))
 
-    def get_absolute_url(self):
+    @property
+    def href(self):
         """Where a visitor opens it: the link itself, or the guarded download of the file."""
         if self.url:
             return self.url
