@@ -9,8 +9,9 @@ from django.urls import reverse
 from events.demo import DEMO_CONFERENCE, load_demo
 from events.models import SessionMaterial
 from tests import checkers, factories
+from tests.e2e.test_admin_layout import OVERFLOW
 from tests.e2e.test_registration_journey import WIDTHS, check
-from tests.e2e.test_screenshots import SCREENSHOTS
+from tests.e2e.test_screenshots import SCREENSHOTS, staff_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +71,26 @@ def test_a_session_with_materials_at_phone_and_laptop_width(
     context.close()
 
     assert problems == []
+
+
+def test_a_sessions_materials_fit_its_admin_page_on_a_laptop(browser, live_server):
+    """Links and files side by side in the materials table, within 1366 px."""
+    session = factories.SessionFactory(title="Opening panel")
+    factories.SessionMaterialFactory(
+        session=session, title="Slides", url="https://files.example.org/a-rather-long-name-of-slides.pdf"
+    )
+    factories.SessionMaterialFactory(
+        session=session, title="Minutes", url="", file=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4")
+    )
+    context = browser.new_context(viewport=README_WIDTHS["1366"])
+    context.add_cookies([staff_cookie(live_server)])
+    page = context.new_page()
+
+    page.goto(live_server.url + reverse("admin:events_session_change", args=[session.pk]))
+    page.locator("#materials-group").screenshot(path=SCREENSHOTS / "admin-session-materials-1366.png")
+
+    assert page.evaluate(OVERFLOW) == []
+    context.close()
 
 
 README_WIDTHS = {"390": {"width": 390, "height": 844}, "1366": {"width": 1366, "height": 900}}
