@@ -24,6 +24,7 @@ from .models import (
     Organisation,
     OrganisationDomain,
     Session,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
     Topic,
@@ -173,6 +174,15 @@ class SessionSpeakerInline(admin.TabularInline):
     formset = NamedInputsFormSet
     extra = 1
     autocomplete_fields = ["speaker"]
+
+
+class SessionMaterialInline(TranslationTabularInline):
+    """Slides, documents and recordings: each a link or an uploaded file (SessionMaterial.clean)."""
+
+    model = SessionMaterial
+    formset = NamedInputsFormSet
+    fields = ["kind", "title", "url", "file", "position"]
+    extra = 0
 
 
 class CloneEventForm(forms.Form):
@@ -325,7 +335,7 @@ class SessionAdmin(NamedInputsMixin, TimeChangeMixin, EventZoneMixin, Translatio
     date_hierarchy = "start"
     list_select_related = ["event"]
     autocomplete_fields = ["event"]
-    inlines = [SessionSpeakerInline]
+    inlines = [SessionSpeakerInline, SessionMaterialInline]
 
     def event_zone(self, request, object_id):
         # The posted event wins; a GET parameter only preselects the event of a new session.
@@ -363,7 +373,9 @@ class TopicAdmin(TranslationAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(TranslationAdmin):
+    """The accessibility notes (events/translation.py) show as an English and a Spanish field."""
+
     list_display = ["name", "city", "country"]
     list_filter = ["country"]
     search_fields = ["name", "city", "address"]

@@ -36,6 +36,7 @@ from .models import (
     Membership,
     Organisation,
     Session,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
     Venue,
@@ -83,6 +84,7 @@ SESSION |= {"description_es": ""}
 SPEAKER = {"slug": str, "name": str, "role": "", "organisation": "", "bio": ""}
 LINK = {"speaker": str, "role": SessionSpeaker.Role}
 CHANGE = {"title": str, "description": "", "title_es": "", "description_es": "", "speakers": [LINK]}
+MATERIAL = {"session": str, "kind": SessionMaterial.Kind, "title": str, "title_es": "", "url": str}
 FILES = {
     "conference_2024.json": {
         "event": {**CONFERENCE, "first_day": DATE, "practical_information": str},
@@ -92,9 +94,12 @@ FILES = {
     },
     "conference_demo.json": {
         "event": CONFERENCE,
+        "venue_accessibility": "",
+        "venue_accessibility_es": "",
         "speakers": [SPEAKER],
         "sessions": [CHANGE],
         "extra_sessions": [SESSION],
+        "materials": [MATERIAL],
     },
     "webinars_2020.json": {
         "series": {"slug": str, **SERIES_TEXTS, "secondary_time_zones": list},
@@ -166,6 +171,11 @@ def read_demo_data(directory=DATA_DIR):
             raise DemoDataError(f"{where}: no session titled {change['title']!r} in conference_2024.json")
         if unknown := [link["speaker"] for link in change["speakers"] if link["speaker"] not in slugs]:
             raise DemoDataError(f"{where}: no speaker {unknown[0]!r} in conference_demo.json, speakers")
+    titles |= {item["title"] for item in data["conference_demo"]["extra_sessions"]}
+    for index, material in enumerate(data["conference_demo"]["materials"]):
+        if material["session"] not in titles:
+            where = f"conference_demo.json, materials[{index}]"
+            raise DemoDataError(f"{where}: no session titled {material['session']!r} in the demo programme")
     return data
 
 
@@ -266,6 +276,20 @@ def _conference(spec, *, first_day, venue, programme):
     return event
 
 
+def _sync_materials(event, materials):
+    """Make the materials of `event`'s sessions exactly `materials` (links), matched by session and title."""
+    kept = []
+    for material in materials:
+        session = event.sessions.filter(title=material["session"]).order_by("start").first()
+        defaults = {key: material[key] for key in ("kind", "title_es", "url")} | {"position": len(kept)}
+        kept.append(
+            SessionMaterial.objects.update_or_create(
+                session=session, title=material["title"], defaults=defaults
+            )[0]
+        )
+    SessionMaterial.objects.filter(session__event=event).exclude(pk__in=[m.pk for m in kept]).delete()
+
+
 def _webinar(spec, *, series, day):
     event = _event(
         spec,
@@ -329,7 +353,8 @@ def load_demo(*, password, today=None, stdout=None, site_url=None):
     """Write the demo data; running it again gives the same rows.
 
     Creates the seed 2024 conference and the seed 2020 webinars exactly as the
-    seeds give them, a demo edition of the conference and two demo webinars
+    seeds give them, a demo edition of the conference (with materials, and the venue's
+    accessibility notes) and two demo webinars
     dated relative to `today` (default: today's local date), a demo staff user
     and a demo affiliate, both with `password`; then runs settings.DEMO_LOADERS.
     All in one transaction. Writes what it did, the loaders' lines and the logins (at
@@ -340,8 +365,10 @@ def load_demo(*, password, today=None, stdout=None, site_url=None):
     # In English: `title` and the other translated fields then write the English columns.
     with transaction.atomic(), translation.override("en"):
         venue = seed["venue"]
+        accessibility = {"accessibility": demo["venue_accessibility"]}
+        accessibility["accessibility_es"] = demo["venue_accessibility_es"]
         venue, _ = Venue.objects.update_or_create(
-            name=venue["name"], city=venue["city"], defaults={"country": venue["country"]}
+            name=venue["name"], city=venue["city"], defaults={"country": venue["country"], **accessibility}
         )
         for speaker in demo["speakers"]:
             Speaker.objects.update_or_create(slug=speaker["slug"], defaults=speaker)
@@ -351,6 +378,7 @@ def load_demo(*, password, today=None, stdout=None, site_url=None):
         events += [
             _conference(DEMO_CONFERENCE, first_day=first_day, venue=venue, programme=_demo_programme())
         ]
+        _sync_materials(events[-1], demo["materials"])
         series, _ = WebinarSeries.objects.update_or_create(slug=SERIES["slug"], defaults=SERIES)
         events += [_webinar(spec, series=series, day=spec["date"]) for spec in SEED_WEBINARS]
         for spec in DEMO_WEBINARS:

@@ -5,11 +5,15 @@ write makes the pages showing its row fresh (events.page_cache, events.querysets
 """
 
 import functools
+import pathlib
+import uuid
 import zoneinfo
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +27,7 @@ from .organisations import Membership, Organisation, OrganisationDomain  # noqa:
 from .querysets import (
     EventPartnerQuerySet,
     EventQuerySet,
+    SessionMaterialQuerySet,
     SessionQuerySet,
     SessionSpeakerQuerySet,
     SpeakerQuerySet,
@@ -125,6 +130,13 @@ class Venue(VersionedModel):
     country = models.CharField(_("country"), max_length=100)
     website = models.URLField(_("website"), blank=True)
     directions = models.TextField(_("directions"), blank=True, help_text=_("How to get there."))
+    accessibility = models.TextField(
+        _("accessibility"),
+        blank=True,
+        help_text=_(
+            "Step-free access, lifts, accessible toilets, hearing loops: what visitors need to know."
+        ),
+    )
 
     objects = VenueQuerySet.as_manager()
 
@@ -475,3 +487,85 @@ class SessionSpeaker(VersionedModel):
 
     def __str__(self):
         return f"{self.speaker} ({self.get_role_display()})"
+
+
+# What staff may upload as a session's material: documents, slides and recordings, nothing a
+# browser would run (the files are served as downloads, events.views.session_material, all the same).
+MATERIAL_EXTENSIONS = [
+    *["pdf", "txt", "csv", "rtf"],
+    *["doc", "docx", "odt", "xls", "xlsx", "ods", "ppt", "pptx", "odp", "key"],
+    *["zip", "jpg", "jpeg", "png"],
+    *["mp3", "m4a", "mp4", "webm"],
+]
+
+
+def validate_material_size(file):
+    limit = settings.SESSION_MATERIAL_MAX_MB
+    if file.size > limit * 1024 * 1024:
+        raise ValidationError(
+            _("This file is %(size)s MB; the limit is %(limit)s MB. Give a link to larger files."),
+            params={"size": f"{file.size / (1024 * 1024):.1f}", "limit": limit},
+        )
+
+
+def material_upload_to(instance, filename):
+    """A name no one can guess or read meaning into; the title names the download (events.views)."""
+    return f"materials/{uuid.uuid4().hex}{pathlib.Path(filename).suffix.lower()}"
+
+
+class SessionMaterial(VersionedModel):
+    """Slides, a document or a recording of a session: a link, or a file uploaded by staff.
+
+    Shown to whoever may see the session's details (Session.details_visible_to), and to no one
+    else, not even its title; files are served by events.views.session_material under that rule.
+    """
+
+    class Kind(models.TextChoices):
+        SLIDES = "slides", _("Slides")
+        DOCUMENT = "document", _("Document")
+        RECORDING = "recording", _("Recording")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="materials", verbose_name=_("session")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SLIDES)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(
+        _("file"),
+        upload_to=material_upload_to,
+        blank=True,
+        max_length=200,
+        validators=[FileExtensionValidator(MATERIAL_EXTENSIONS), validate_material_size],
+        help_text=_("Or a file: PDF, office documents, slides, images, audio or video."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = SessionMaterialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if bool(self.url) == bool(self.file):
+            raise ValidationError(_("Give either a link or a file for this material, not both."))
+
+    @property
+    def href(self):
+        """Where a visitor opens it: the link itself, or the guarded download of the file."""
+        if self.url:
+            return self.url
+        return reverse(
+            "events:session_material",
+            kwargs={"slug": self.session.event.slug, "pk": self.session_id, "material": self.pk},
+        )
+
+    @property
+    def extension(self):
+        """'PDF' for a file named *.pdf; empty for a link."""
+        return pathlib.PurePath(self.file.name).suffix.lstrip(".").upper() if self.file else ""

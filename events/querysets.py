@@ -73,6 +73,13 @@ class SessionSpeakerQuerySet(VersionedQuerySet):
         return _events(*values)
 
 
+class SessionMaterialQuerySet(VersionedQuerySet):
+    scope_lookups = ("session__event__slug",)
+
+    def scopes_from(self, values):
+        return _events(*values)
+
+
 class SpeakerQuerySet(VersionedQuerySet):
     scope_lookups = ("sessions__event__slug",)
 

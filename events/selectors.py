@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from . import page_cache
 from .access import event_visible
-from .models import Event, Session, SessionSpeaker, Speaker, Topic, WebinarSeries
+from .models import Event, Session, SessionMaterial, SessionSpeaker, Speaker, Topic, WebinarSeries
 from .translation import in_active_language, in_every_language
 
 
@@ -56,17 +56,61 @@ def series_for(slug):
     )
 
 
-def programme_for(event, user):
+def programme_for(event, user, *, with_materials=False):
     """Return the sessions of `event` that `user` sees listed, each with `show_details` set.
 
-    Speakers are attached (as `visible_speakers`) only to sessions shown in full.
+    Speakers are attached (as `visible_speakers`) only to sessions shown in full; with
+    `with_materials`, their materials too (`add_materials`).
     """
     sessions = list(
         event.sessions.visible_to(user)
         .prefetch_related(_speakers_of_sessions_in_full(user))
         .order_by("start", "end", "pk")
     )
-    return _mark_details(sessions, user)
+    _mark_details(sessions, user)
+    return add_materials(sessions) if with_materials else sessions
+
+
+def add_materials(sessions):
+    """Attach `visible_materials` to `sessions` (with `show_details` set): a session's materials where
+    the viewer sees it in full, none where they don't, not even their titles.
+
+    One query; none when no session is shown in full. Templates read `visible_materials` only,
+    never `materials`, which would reach past the rule.
+    """
+    in_full = [session for session in sessions if session.show_details]
+    for session in sessions:
+        if not session.show_details:
+            session.visible_materials = []
+    prefetch_related_objects(
+        in_full,
+        Prefetch(
+            "materials",
+            queryset=SessionMaterial.objects.order_by("position", "pk"),
+            to_attr="visible_materials",
+        ),
+    )
+    return sessions
+
+
+def with_materials(days):
+    """The sessions of `days` (from `programme_days`) that have materials for the viewer, in order."""
+    return [
+        session
+        for _day, sessions in days
+        for session in sessions
+        if getattr(session, "visible_materials", None)
+    ]
+
+
+def material_file_for(session, material_pk):
+    """Return the uploaded file material `material_pk` of `session` (from `session_for`), or None.
+
+    None as well when the viewer may not see the session in full, or the material is a link.
+    """
+    if session is None or not session.show_details:
+        return None
+    return session.materials.exclude(file="").filter(pk=material_pk).first()
 
 
 def programme_days(event, sessions):

@@ -1,4 +1,5 @@
-"""Spanish titles and texts for events, sessions and webinar series (django-modeltranslation).
+"""Spanish titles and texts for events, sessions, their materials, venues' accessibility notes and
+webinar series (django-modeltranslation).
 
 Each field listed here gets a column per language (`title_en`, `title_es`). Reading
 `event.title` gives the active language's text, or the English one where no
@@ -10,7 +11,7 @@ from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.translator import TranslationOptions, register
 from modeltranslation.utils import build_localized_fieldname, get_language, get_translation_fields
 
-from .models import Event, Session, Topic, WebinarSeries
+from .models import Event, Session, SessionMaterial, Topic, Venue, WebinarSeries
 
 
 @register(Event)
@@ -23,6 +24,17 @@ class EventTranslationOptions(TranslationOptions):
 class SessionTranslationOptions(TranslationOptions):
     fields = ["title", "description"]
     required_languages = {"en": ["title"]}
+
+
+@register(SessionMaterial)
+class SessionMaterialTranslationOptions(TranslationOptions):
+    fields = ["title"]
+    required_languages = {"en": ["title"]}
+
+
+@register(Venue)
+class VenueTranslationOptions(TranslationOptions):
+    fields = ["accessibility"]
 
 
 @register(WebinarSeries)

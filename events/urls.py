@@ -13,6 +13,11 @@ urlpatterns = [
     path("events/<slug:slug>/feed.ics", views.event_feed, name="event_feed"),
     path("events/<slug:slug>/sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("events/<slug:slug>/sessions/<int:pk>/calendar.ics", views.session_ics, name="session_ics"),
+    path(
+        "events/<slug:slug>/sessions/<int:pk>/materials/<int:material>/",
+        views.session_material,
+        name="session_material",
+    ),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
     path("series/<slug:slug>/calendar.ics", views.series_feed, name="series_feed"),
 ]

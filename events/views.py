@@ -6,7 +6,7 @@ everyone else (events.page_cache); `whole_page` names, from the URL, the scopes 
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.text import Truncator, slugify
 from django.views.decorators.http import require_GET
 
@@ -129,11 +129,13 @@ def event_detail(request, slug):
 def _event_page(request, event, offer_url):
     """The cached part of an event page: header, programme and schema.org data, for a kind of viewer."""
     zoned_times = zoned_ranges(event.start, event.end, [event.time_zone, *event.secondary_time_zones])
-    sessions = selectors.programme_for(event, request.user)
+    sessions = selectors.programme_for(event, request.user, with_materials=True)
     days = selectors.programme_days(event, sessions)
     # Topics are a webinar's; a conference page keeps its query count.
     topics = list(event.topics.all()) if event.is_online else []
     context = {"event": event, "days": days, "zoned_times": zoned_times, "topics": topics}
+    if event.is_past:  # what is left of it: the recordings and materials, gathered above the programme
+        context["sessions_with_materials"] = selectors.with_materials(days)
     return {
         "header": page_cache.render_part(request, "events/includes/event_header.html", context),
         "body": page_cache.render_part(request, "events/includes/event_body.html", context),
@@ -171,6 +173,7 @@ def session_detail(request, slug, pk):
 
     def details():
         selectors.add_speakers(session, request.user)
+        selectors.add_materials([session])
         return page_cache.render_part(request, "events/includes/session_details.html", {"session": session})
 
     context = {
@@ -179,6 +182,29 @@ def session_detail(request, slug, pk):
         "session_details": page_cache.cached_part(request, f"session:{pk}", [event_scope(slug)], details),
     }
     return page_cache.render_page(request, "events/session_detail.html", context)
+
+
+# Not a cached page: a file, for whoever may see the session in full, and only for them.
+@require_GET
+def session_material(request, slug, pk, material):
+    event = _event_or_404(slug, request.user)
+    session = selectors.session_for(event, pk, request.user, with_speakers=False)
+    found = selectors.material_file_for(session, material)
+    if found is None:
+        raise Http404  # the same answer whether it exists or may not be seen: nothing leaks
+    try:
+        file = found.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(file, as_attachment=True, filename=_download_name(found))
+    # The visitor's own browser may keep it; no shared cache may, as it is not for everyone.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _download_name(material):
+    """'opening-panel-slides.pdf': the material's title, in letters no browser or disk mistakes."""
+    return f"{slugify(material.title)[:80] or 'material'}.{material.extension.lower() or 'bin'}"
 
 
 @require_GET

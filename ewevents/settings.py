@@ -358,6 +358,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Served by the site itself (ewevents/media.py): only the folders named in PUBLIC_MEDIA_FOLDERS.
 MEDIA_URL = "/media/"
 PUBLIC_MEDIA_FOLDERS = ["speakers"]
+# A session's uploaded material (events.SessionMaterial), at most this many megabytes; larger
+# files (a long recording) are given as a link. Never served from /media/: see events/views.py.
+SESSION_MATERIAL_MAX_MB = env.int("SESSION_MATERIAL_MAX_MB", default=100)
 # Where `manage.py backup_database` and the daily task write their archives (ewevents/backups).
 BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
 # Backups kept: the newest of each of the last N days, and of each of the last M months.

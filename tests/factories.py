@@ -13,6 +13,7 @@ from events.models import (
     Organisation,
     OrganisationDomain,
     Session,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
     Topic,
@@ -187,6 +188,18 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     speaker = factory.SubFactory(SpeakerFactory)
+
+
+class SessionMaterialFactory(factory.django.DjangoModelFactory):
+    """A link by default; `file=SimpleUploadedFile(...)` with `url=""` for an uploaded file."""
+
+    class Meta:
+        model = SessionMaterial
+
+    session = factory.SubFactory(SessionFactory)
+    kind = SessionMaterial.Kind.SLIDES
+    title = factory.Sequence(lambda n: f"Material {n}")
+    url = factory.Sequence(lambda n: f"https://files.example.org/material-{n}.pdf")
 
 
 # Registrations. These write rows directly, bypassing registrations.services: they

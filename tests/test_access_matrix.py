@@ -23,7 +23,9 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Session
@@ -88,6 +90,14 @@ def _session(attr):
     return lambda w: {"slug": w.conference.slug, "pk": getattr(w, attr).pk}
 
 
+def _material(session_attr, material_attr):
+    return lambda w: {
+        "slug": w.conference.slug,
+        "pk": getattr(w, session_attr).pk,
+        "material": getattr(w, material_attr).pk,
+    }
+
+
 def _reg_pk(w):
     return {"slug": w.conference.slug, "pk": w.registrations["guest_a"].pk}
 
@@ -150,6 +160,13 @@ ROUTES: dict[str, list[Case]] = {
         Case("public", _session("public"), PUBLIC),
         Case("teaser", _session("teaser"), PUBLIC),
         Case("hidden", _session("hidden"), AFFILIATES),
+    ],
+    # A session's uploaded file, under the rule of the session's details
+    # (tests/events/test_session_materials.py): the teaser's is 404 to those who may not see it.
+    "events:session_material": [
+        Case("public", _material("public", "public_file"), PUBLIC),
+        Case("teaser", _material("teaser", "teaser_file"), AFFILIATES),
+        Case("hidden", _material("hidden", "hidden_file"), AFFILIATES),
     ],
     "events:series_detail": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
     "events:series_feed": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
@@ -281,6 +298,18 @@ def _build_world():
     factories.SessionSpeakerFactory(
         session=hidden, speaker__name="SECRET Hidden Speaker", speaker__slug="secret-hidden-speaker"
     )
+
+    # Materials: titles of the restricted sessions' are restricted text too.
+    def material(session, title):
+        file = SimpleUploadedFile("material.pdf", b"%PDF-1.4 " + title.encode())
+        factories.SessionMaterialFactory(
+            session=session, title=f"{title} link", url=f"https://v.example/{title}"
+        )
+        return factories.SessionMaterialFactory(session=session, title=title, url="", file=file)
+
+    public_file = material(public, "Open slides")
+    teaser_file = material(teaser, "SECRET teaser slides")
+    hidden_file = material(hidden, "SECRET hidden slides")
     webinar = factories.WebinarFactory(title="Matrix Webinar", slug="matrix-webinar", join_url=JOIN_URL)
     for event in (conference, webinar):
         factories.RegistrationSettingsFactory(event=event, mode=RegistrationSettings.Mode.OPEN)
@@ -319,6 +348,9 @@ def _build_world():
         public=public,
         teaser=teaser,
         hidden=hidden,
+        public_file=public_file,
+        teaser_file=teaser_file,
+        hidden_file=hidden_file,
         users=users,
         guests=guest,
         registrations=registrations,
@@ -327,13 +359,18 @@ def _build_world():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The module's dataset, written once and rolled back after the module's last test."""
+def world(django_db_setup, django_db_blocker, _media_folder):
+    """The module's dataset, written once and rolled back after the module's last test.
+
+    Its uploaded files go where each test's MEDIA_ROOT points (tests/conftest.py).
+    """
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield _build_world()
+            with override_settings(MEDIA_ROOT=_media_folder):
+                world = _build_world()
+            yield world
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -460,6 +497,9 @@ def test_the_checks_can_fail(world, client):
     client.force_login(world.users["member"])
     assert SECRET in _body(client.get(reverse("events:event_detail", kwargs=_conf(world))))
     assert SECRET in _body(client.get(reverse("events:session_detail", kwargs=_session("hidden")(world))))
+    assert "SECRET teaser slides" in _body(client.get(reverse("events:event_detail", kwargs=_conf(world))))
+    material = _material("teaser", "teaser_file")(world)
+    assert "SECRET teaser slides" in _body(client.get(reverse("events:session_material", kwargs=material)))
     client.force_login(world.users["staff"])
     listing = _body(client.get(reverse("registrations:staff_registrations_csv", kwargs=_conf(world))))
     assert all(name in listing and email in listing for name, email in world.guests.values())

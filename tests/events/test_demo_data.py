@@ -89,6 +89,18 @@ def test_the_shipped_files_are_the_ones_read_and_hold_the_titles_pages_pick():
             "speakers",
             id="speaker",
         ),
+        pytest.param(
+            "conference_demo.json",
+            lambda data: data["materials"][0].update(session="Keynote"),
+            "conference_demo.json, materials[0]: no session titled 'Keynote' in the demo programme",
+            id="material's session",
+        ),
+        pytest.param(
+            "conference_demo.json",
+            lambda data: data["materials"][0].update(kind="video"),
+            "conference_demo.json, materials[0], kind: 'video' is not one of slides, document, recording",
+            id="material's kind",
+        ),
     ],
 )
 def test_a_mistake_is_refused_naming_the_file_and_the_key(data_dir, name, change, message):

@@ -21,7 +21,15 @@ from events.demo import (
     login_url,
     resolve_password,
 )
-from events.models import Event, EventPartner, Organisation, Session, SessionSpeaker, WebinarSeries
+from events.models import (
+    Event,
+    EventPartner,
+    Organisation,
+    Session,
+    SessionMaterial,
+    SessionSpeaker,
+    WebinarSeries,
+)
 
 PASSWORD = "x-test-pass-1"
 TODAY = datetime.date(2026, 3, 2)  # a Monday
@@ -270,6 +278,25 @@ def test_demo_conference_is_upcoming_with_speakers_a_hidden_session_and_a_worksh
     assert {link.role for link in links} == {SessionSpeaker.Role.SPEAKER, SessionSpeaker.Role.MODERATOR}
     assert {link.speaker.slug for link in links} >= {"demo-speaker-one", "demo-speaker-two"}
     assert all(link.speaker.bio == "Demo speaker for trying the site." for link in links)
+
+
+@pytest.mark.django_db
+def test_demo_conference_has_materials_on_a_public_and_a_restricted_session_and_the_venue_notes(demo):
+    materials = list(SessionMaterial.objects.filter(session__event__slug="annual-conference-demo"))
+
+    assert len(materials) == 3
+    assert {material.session.visibility for material in materials} == {
+        Session.Visibility.PUBLIC,
+        Session.Visibility.AFFILIATES,
+    }
+    for material in materials:
+        material.full_clean()
+        assert material.title.startswith("Demo")
+        assert material.title_es
+    assert not SessionMaterial.objects.filter(session__event__slug="annual-conference-2024").exists()
+    venue = Event.objects.get(slug="annual-conference-demo").venue
+    assert venue.accessibility_en.startswith("Demo text: ")
+    assert venue.accessibility_es.startswith("Texto de demostración: ")
 
 
 @pytest.mark.django_db

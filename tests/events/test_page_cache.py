@@ -96,10 +96,10 @@ PAGES = ["event", "session", "print", "speakers", "series"]
 
 @pytest.mark.parametrize(
     ("page", "cold"),
-    # event, partners, sessions, speakers, registration settings; session: event, partners,
-    # session, its speakers; print and speakers: event, partners, sessions, speakers;
-    # series: series, topics, webinars.
-    [("event", 5), ("session", 4), ("print", 4), ("speakers", 4), ("series", 3)],
+    # event, partners, sessions, speakers, materials, registration settings; session: event,
+    # partners, session, its speakers, its materials; print and speakers: event, partners,
+    # sessions, speakers; series: series, topics, webinars.
+    [("event", 6), ("session", 5), ("print", 4), ("speakers", 4), ("series", 3)],
 )
 def test_second_anonymous_request_is_served_whole_without_a_query(
     page, cold, client, mixed, django_assert_num_queries
@@ -120,7 +120,7 @@ def test_second_anonymous_request_is_served_whole_without_a_query(
     # up the events they are registered for). Then the page is built around its cached parts and
     # objects (the event page's registration settings too): the session, and on the session page
     # the session shown. The user, the affiliate check and their events are cached per user.
-    [("event", 10, 1), ("session", 8, 2), ("print", 8, 1), ("speakers", 8, 1), ("series", 7, 1)],
+    [("event", 11, 1), ("session", 9, 2), ("print", 8, 1), ("speakers", 8, 1), ("series", 7, 1)],
 )
 def test_logged_in_visitors_get_pages_built_from_cached_parts(
     page, cold, warm, mixed, django_assert_num_queries

@@ -19,7 +19,17 @@ from django.urls import reverse
 
 from events import services as event_services
 from events.demo import DEMO_CONFERENCE
-from events.models import Event, EventPartner, Organisation, Session, SessionSpeaker, Speaker, Topic, Venue
+from events.models import (
+    Event,
+    EventPartner,
+    Organisation,
+    Session,
+    SessionMaterial,
+    SessionSpeaker,
+    Speaker,
+    Topic,
+    Venue,
+)
 from registrations.models import RegistrationSettings
 from registrations.signup import services
 from tests import factories
@@ -38,6 +48,7 @@ def world():
         session=panel, speaker__name="Alpha Speaker", speaker__slug="alpha-speaker"
     )
     factories.EventPartnerFactory(event=alpha, name="Alpha Partner")
+    slides = factories.SessionMaterialFactory(session=panel, title="Alpha slides")
     factories.RegistrationSettingsFactory(event=alpha, capacity=10)
     restricted = factories.SessionFactory(
         event=alpha,
@@ -57,6 +68,7 @@ def world():
     return SimpleNamespace(
         alpha=alpha,
         panel=panel,
+        slides=slides,
         restricted=restricted,
         beta=beta,
         series=series,
@@ -119,6 +131,23 @@ def _webinar_page(world):
 
 def _series_page(world):
     return world.series.get_absolute_url()
+
+
+def _session_page(world):
+    return world.panel.get_absolute_url()
+
+
+def _renamed_slides_by_bulk_update(world):
+    world.slides.title_en = "Bulk-renamed slides"
+    SessionMaterial.objects.bulk_update([world.slides], ["title_en"])
+
+
+def _admin_session_materials(world, changes):
+    """The session's change form, its first material's inline form changed by `changes`."""
+    client = _staff(world)
+    url = reverse("admin:events_session_change", args=[world.panel.pk])
+    data = {**form_data(client.get(url), "session_form"), **changes}
+    assert client.post(url, data).status_code == 302
 
 
 def _renamed_panel_by_bulk_update(world):
@@ -185,6 +214,56 @@ WRITE_PATHS = [
         _event_page,
         lambda w: EventPartner.objects.bulk_create([EventPartner(event=w.alpha, name="Bulk Partner")]),
         "Bulk Partner",
+    ),
+    WritePath(
+        "SessionMaterial.save",
+        _event_page,
+        lambda w: _set(w.slides, title="Renamed slides"),
+        "Renamed slides",
+        hides="Alpha slides",
+    ),
+    WritePath(
+        "SessionMaterial.save, a new one",
+        _session_page,
+        lambda w: factories.SessionMaterialFactory(session=w.panel, title="New recording"),
+        "New recording",
+    ),
+    WritePath(
+        "SessionMaterial QuerySet.update",
+        _session_page,
+        lambda w: SessionMaterial.objects.filter(pk=w.slides.pk).update(title_en="Updated slides"),
+        "Updated slides",
+        hides="Alpha slides",
+    ),
+    WritePath(
+        "SessionMaterial bulk_create",
+        _event_page,
+        lambda w: SessionMaterial.objects.bulk_create(
+            [SessionMaterial(session=w.panel, title="Bulk handout", url="https://files.example.org/h.pdf")]
+        ),
+        "Bulk handout",
+    ),
+    WritePath(
+        "SessionMaterial bulk_update", _event_page, _renamed_slides_by_bulk_update, "Bulk-renamed slides"
+    ),
+    WritePath("SessionMaterial.delete", _event_page, lambda w: w.slides.delete(), hides="Alpha slides"),
+    WritePath(
+        "SessionMaterial QuerySet.delete",
+        _session_page,
+        lambda w: SessionMaterial.objects.filter(session=w.panel).delete(),
+        hides="Alpha slides",
+    ),
+    WritePath(
+        "SessionMaterial moved to the restricted session",
+        _event_page,
+        lambda w: SessionMaterial.objects.filter(pk=w.slides.pk).update(session=w.restricted),
+        hides="Alpha slides",
+    ),
+    WritePath(
+        "Venue.save (accessibility notes)",
+        _event_page,
+        lambda w: _set(w.alpha.venue, accessibility="A ramp at the side entrance."),
+        "A ramp at the side entrance.",
     ),
     WritePath(
         "Speaker.save",
@@ -263,6 +342,19 @@ WRITE_PATHS = [
         _event_page,
         lambda w: _admin_change(w, w.alpha, {"title_en": "Alpha from the admin"}),
         "Alpha from the admin",
+    ),
+    WritePath(
+        "admin: session materials inline",
+        _session_page,
+        lambda w: _admin_session_materials(w, {"materials-0-title_en": "Slides from the admin"}),
+        "Slides from the admin",
+        hides="Alpha slides",
+    ),
+    WritePath(
+        "admin: session materials inline, deleted",
+        _event_page,
+        lambda w: _admin_session_materials(w, {"materials-0-DELETE": "on"}),
+        hides="Alpha slides",
     ),
     WritePath(
         "admin: delete selected sessions",

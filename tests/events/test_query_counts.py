@@ -1,6 +1,7 @@
 """A page's query count must not grow with the number of sessions, speakers or events."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from events.models import Session
@@ -17,6 +18,11 @@ def _add_programme(event, sessions):
         session = factories.SessionFactory(event=event, visibility=visibility)
         factories.SessionSpeakerFactory(session=session)
         factories.SessionSpeakerFactory(session=session, role="moderator")
+        # Its materials: a link and a file (whose download link names the event and session).
+        factories.SessionMaterialFactory(session=session)
+        factories.SessionMaterialFactory(
+            session=session, url="", file=SimpleUploadedFile(f"slides-{index}.pdf", b"%PDF-1.4")
+        )
 
 
 @pytest.fixture(params=["small", "large"])
@@ -31,8 +37,9 @@ def conference(request):
 # Logged in adds the session and user rows; an affiliate check adds two more.
 PAGE_QUERIES = {"anonymous": 4, "affiliate": 8, "staff": 6}
 # The event page adds the registration box: the event's registration settings,
-# and for a logged-in viewer their own registration.
-EVENT_PAGE_QUERIES = {"anonymous": 5, "affiliate": 10, "staff": 8}
+# and for a logged-in viewer their own registration; and the materials of the sessions
+# the viewer sees in full.
+EVENT_PAGE_QUERIES = {"anonymous": 6, "affiliate": 11, "staff": 9}
 
 
 def _client_for(kind, client):
@@ -80,7 +87,8 @@ def test_speakers_page_queries_do_not_grow(client, conference, django_assert_num
 def test_session_page_queries(client, conference, django_assert_num_queries):
     session = conference.sessions.filter(visibility=Session.Visibility.PUBLIC).first()
 
-    with django_assert_num_queries(4):
+    # event, partners, the session, its speakers, its materials
+    with django_assert_num_queries(5):
         client.get(session.get_absolute_url())
 
 
