@@ -288,9 +288,10 @@ def send_outbox_batch(*, outbox_ids, now=None):
             if time.monotonic() > deadline:
                 outcome["released"] += _release_all(rows[index:])
                 break
-            status, error = _send_claimed(row, connection, now)
+            status, row_error = _send_claimed(row, connection, now)
             outcome[status] += 1
-            if error is not None and not isinstance(error, RECIPIENT_ERRORS):
+            error = row_error or error
+            if row_error is not None and not isinstance(row_error, RECIPIENT_ERRORS):
                 outcome["released"] += _release_all(rows[index + 1 :])
                 break
     finally:

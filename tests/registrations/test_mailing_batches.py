@@ -204,3 +204,39 @@ def test_an_smtp_server_down_counts_an_attempt_on_each_row_of_the_batch_and_keep
     assert all(
         error.startswith("ConnectionRefusedError") for error in rows.values_list("last_error", flat=True)
     )
+
+
+def test_a_recipient_the_server_refuses_fails_alone_and_the_batch_goes_on(mailoutbox, monkeypatch, queued):
+    import smtplib
+
+    mailing = sending_mailing(3)
+    mailings.deliver_mailing(mailing_id=mailing.pk)
+    ids = row_ids(mailing)
+    build_message = delivery.build_message
+
+    def refused_second(row):
+        if row.pk == ids[1]:
+            raise smtplib.SMTPRecipientsRefused({row.to_email: (550, b"no such user")})
+        return build_message(row)
+
+    monkeypatch.setattr(delivery, "build_message", refused_second)
+    with pytest.raises(delivery.TransientEmailError, match="SMTPRecipientsRefused"):  # retried later
+        delivery.send_outbox_batch(outbox_ids=ids)
+
+    rows = {row.pk: row for row in OutboxEmail.objects.filter(pk__in=ids)}
+    assert [(rows[pk].status, rows[pk].attempts) for pk in ids] == [("sent", 1), ("pending", 1), ("sent", 1)]
+    assert rows[ids[1]].last_error.startswith("SMTPRecipientsRefused")
+    assert [message.to for message in mailoutbox] == [[rows[ids[0]].to_email], [rows[ids[2]].to_email]]
+
+
+def test_a_batch_starts_no_message_once_half_its_lease_is_gone(settings, mailoutbox, queued):
+    settings.EMAIL_SEND_LEASE_SECONDS = 0  # the lease is over before the first message
+    mailing = sending_mailing(3)
+    mailings.deliver_mailing(mailing_id=mailing.pk)
+
+    with pytest.raises(delivery.TransientEmailError, match="lease"):
+        delivery.send_outbox_batch(outbox_ids=row_ids(mailing))
+
+    assert mailoutbox == []
+    rows = mailings.recipient_rows(mailing)
+    assert set(rows.values_list("status", "attempts", "claim")) == {(OutboxEmail.Status.PENDING, 0, "")}
