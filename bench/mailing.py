@@ -9,7 +9,8 @@ consume the "mailings" queue, as docker-compose.yml's worker-mailings scaled to 
 and deliver to an SMTP server on loopback (aiosmtpd, in this process, counting what it
 accepts). The mailing is started through the real service
 (registrations.mailings.services.start_mailing); a worker writes the outbox rows and
-queues one delivery task per row; both workers send them. Measured:
+queues their delivery in batches (one task per batch of up to 100 rows, each batch over
+one SMTP connection); both workers send them. Measured:
 
 - how long the rows take to write: from the mailing's sending_started_at to its last
   row's created time (target < 5 s);

@@ -358,6 +358,11 @@ class SmtpServer:
     def handler(self) -> _CollectingHandler:
         return self.controller.handler
 
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections have sent a message (DATA) so far."""
+        return len({id(session) for session in self.handler.sessions})
+
     def hold(self, *, accept_first: bool) -> None:
         self.handler.hold(accept_first=accept_first)
 
@@ -383,6 +388,7 @@ class SmtpServer:
 class _CollectingHandler:
     def __init__(self, messages: list[bytes]):
         self.messages = messages
+        self.sessions = []  # the SMTP session (one per connection) of each DATA, kept alive
         self.holding = None  # None, or whether the held message is kept before the wait
         self.held = threading.Event()
         self.release = threading.Event()
@@ -394,6 +400,7 @@ class _CollectingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
+        self.sessions.append(session)
         if self.holding is None:
             self.messages.append(content)
             return "250 Message accepted for delivery"

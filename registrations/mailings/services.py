@@ -15,6 +15,7 @@ import html
 import re
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import markdown
 import nh3
@@ -246,6 +247,10 @@ class PreparedMailing:
         salt = secrets.token_hex(6)
         self.tokens = {name: f"ewmailing{salt}{name.replace('_', '')}" for name in PLACEHOLDERS}
         self._by_language = {}
+        # The manage link reversed once, its token filled in per recipient: a reverse() per
+        # recipient would cost more than the rest of their email. Manage tokens are URL-safe
+        # (secrets.token_urlsafe), so reverse() would not have quoted them either.
+        self._manage_url = manage_url(SimpleNamespace(manage_token=self.tokens["manage_link"]))
 
     def _wrapped(self, language):
         """Subject, text, HTML and the event's title in `language`, placeholders still as tokens.
@@ -277,7 +282,7 @@ class PreparedMailing:
         subject, body_text, body_html = wrapped["subject"], wrapped["body_text"], wrapped["body_html"]
         values = {
             "name": registration.name,
-            "manage_link": manage_url(registration),
+            "manage_link": self._manage_url.replace(self.tokens["manage_link"], registration.manage_token),
             "event": event_title,
         }
         for name, value in values.items():
@@ -475,9 +480,10 @@ def deliver_mailing(*, mailing_id, now=None):
     registered since the mailing's new_since. Safe to run twice, even concurrently: rows are inserted
     with ignore_conflicts on their dedupe key, and delivery sends a row at most once.
 
-    Side effects: inserts OutboxEmail rows in batches (bulk_create); queues
-    registrations.send_email for each new pending row, spread to MAILING_RATE_PER_MINUTE;
-    moves the mailing to sent and sets sent_at (the first time).
+    Side effects: inserts OutboxEmail rows in batches (bulk_create); queues their delivery
+    in batches, spread to MAILING_RATE_PER_MINUTE (outbox.services.queue_spread: one task per
+    batch sending over one SMTP connection); moves the mailing to sent and sets sent_at (the
+    first time).
     """
     mailing = Mailing.objects.select_related("event").filter(pk=mailing_id).first()
     if mailing is None or mailing.status != Mailing.Status.SENDING:

@@ -7,6 +7,10 @@ one row never both send: the second finds the row claimed or no longer pending.
 A sender killed mid-send holds no lock; its lease runs out and the next task or
 the sweep sends the row.
 
+Bulk rows (a mailing) are sent in batches (send_outbox_batch): one claim for the
+batch, one SMTP connection, each row marked sent as soon as the server accepted it,
+so a sender killed mid-batch leaves only the rows it had not sent to the lease.
+
 The one gap left is a crash after the SMTP server accepted the message and before
 the row is marked: the row is sent once more when the lease ends. Both copies
 carry the same Message-ID (OutboxEmail.message_id), so mail systems and people
@@ -15,13 +19,16 @@ rarely, arrive twice, but is never lost.
 """
 
 import datetime as dt
+import logging
 import re
 import secrets
 import smtplib
+import time
+from collections import Counter
 from email.mime.image import MIMEImage
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEMultipart
 from django.db.models import F, Q
 from django.utils import timezone
@@ -45,6 +52,12 @@ CONFIRMED_ONLY_KINDS = {
     OutboxEmail.Kind.TIME_CHANGED,
     OutboxEmail.Kind.RECORDING_AVAILABLE,
 }
+
+# Errors the SMTP server answered (and smtplib reset the transaction after): the connection
+# still serves the batch's next message. Any other error ends the batch.
+RECIPIENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+logger = logging.getLogger(__name__)
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
 
@@ -199,6 +212,104 @@ def _no_longer_applies(row):
         return False
     status = Registration.objects.filter(pk=row.registration_id).values_list("status", flat=True).first()
     return status != Registration.Status.CONFIRMED
+
+
+def _claim_batch(outbox_ids, now):
+    """Claim the pending, unclaimed rows among `outbox_ids` for one lease; return them by pk."""
+    claim = secrets.token_hex(16)
+    claimed = (
+        OutboxEmail.objects.filter(pk__in=outbox_ids, status=OutboxEmail.Status.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claim=claim, claimed_until=now + send_lease())
+    )
+    if not claimed:
+        return []
+    return list(OutboxEmail.objects.filter(pk__in=outbox_ids, claim=claim).order_by("pk"))
+
+
+def _record_failure(row, error):
+    """Count a failed attempt on the claimed `row` with its error; failed after EMAIL_MAX_ATTEMPTS.
+
+    Return the row's status now: pending (to be retried) or failed.
+    """
+    failed = row.attempts + 1 >= settings.EMAIL_MAX_ATTEMPTS
+    status = OutboxEmail.Status.FAILED if failed else OutboxEmail.Status.PENDING
+    _release(row, attempts=F("attempts") + 1, last_error=describe_error(error), status=status)
+    return status
+
+
+def _send_claimed(row, connection, now):
+    """Send the claimed `row` over the open `connection` and record the outcome; return (status, error)."""
+    if _no_longer_applies(row):
+        _release(row, status=OutboxEmail.Status.WITHDRAWN)
+        return OutboxEmail.Status.WITHDRAWN, None
+    try:
+        connection.send_messages([build_message(row)])
+    except (smtplib.SMTPException, OSError) as exc:
+        return _record_failure(row, exc), exc
+    _release(row, status=OutboxEmail.Status.SENT, sent_at=now or timezone.now(), attempts=F("attempts") + 1)
+    return OutboxEmail.Status.SENT, None
+
+
+def send_outbox_batch(*, outbox_ids, now=None):
+    """Send the pending rows among `outbox_ids` over one SMTP connection; return a Counter of outcomes.
+
+    Rows gone, sent, failed or claimed by another sender are skipped. The others are
+    claimed together for one lease (EMAIL_SEND_LEASE_SECONDS) and sent in pk order,
+    each marked as soon as the server accepted it, as send_outbox_email marks one row:
+    sent, withdrawn (no longer applies), or its attempt and error counted. A sender
+    killed mid-batch has marked what it sent; the rest wait for the lease to end.
+
+    A message is started only while half the lease is left, so it ends within the lease
+    as a single row's does; rows left then are released for the retry. An error the
+    server answered for one recipient is that row's; any other (connection refused or
+    lost, timeout) ends the batch, counting the attempt on the row being sent (on every
+    row when the connection can't be opened) and releasing the rest.
+
+    Side effects: sends emails; updates each claimed row; logs one line for the batch.
+    Raises TransientEmailError, after the batch, when any of its rows is still pending,
+    so the caller retries them.
+    """
+    rows = _claim_batch(outbox_ids, timezone.now())
+    outcome = Counter()
+    if not rows:
+        return outcome
+    deadline = time.monotonic() + send_lease().total_seconds() / 2
+    connection = get_connection()
+    error = None
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        error = exc
+        outcome.update(_record_failure(row, exc) for row in rows)
+        rows = []
+    try:
+        for index, row in enumerate(rows):
+            if time.monotonic() > deadline:
+                outcome["released"] += _release_all(rows[index:])
+                break
+            status, row_error = _send_claimed(row, connection, now)
+            outcome[status] += 1
+            error = row_error or error
+            if row_error is not None and not isinstance(row_error, RECIPIENT_ERRORS):
+                outcome["released"] += _release_all(rows[index + 1 :])
+                break
+    finally:
+        connection.close()
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(outcome.items()))
+    logger.info("Outbox batch of %s emails: %s.", outcome.total(), summary)
+    if outcome[OutboxEmail.Status.PENDING] or outcome["released"]:
+        raise TransientEmailError(describe_error(error) if error is not None else "lease running out")
+    return outcome
+
+
+def _release_all(rows):
+    """Give the claimed `rows` back untried, for the next sender; return how many."""
+    return OutboxEmail.objects.filter(
+        pk__in=[row.pk for row in rows],
+        claim=rows[0].claim if rows else "",
+        status=OutboxEmail.Status.PENDING,
+    ).update(claim="", claimed_until=None)
 
 
 def stale_pending_ids(*, now=None, limit=REQUEUE_BATCH):

@@ -7,6 +7,7 @@ sweep (tasks.task_requeue_pending_emails), so mail is delayed, never dropped.
 
 import datetime as dt
 import logging
+from itertools import groupby
 
 from celery.exceptions import Retry
 from django.conf import settings
@@ -22,7 +23,11 @@ from .models import OutboxEmail
 logger = logging.getLogger(__name__)
 
 SEND_EMAIL_TASK = "registrations.send_email"
+SEND_BATCH_TASK = "registrations.send_email_batch"
 BATCH = 1000
+# Rows one delivery task sends over one SMTP connection: enough to spare a connection and
+# three log lines per message, few enough that a retry or a lease covers them easily.
+DELIVERY_BATCH = 100
 
 
 def find_queued(dedupe_key):
@@ -135,23 +140,55 @@ def requeue_failed(rows):
 
 
 def queue_spread(rows, *, rate_per_minute=None):
-    """Queue delivery of `rows`, (pk, kind) pairs, spread out to `rate_per_minute` (0: all at once).
+    """Queue delivery of `rows`, (pk, kind) pairs in order, spread out to `rate_per_minute` (0: all at once).
 
     The rate is MAILING_RATE_PER_MINUTE unless given.
 
-    Each row's turn is also written to it (send_after), so the sweep doesn't send it
-    early and break the rate. Rows go to their kind's queue.
+    Row i's turn is int(i * 60 / rate) seconds from now; rows with the same turn form a
+    slot, sent by one task over one SMTP connection (queue_batch_delivery), at most
+    DELIVERY_BATCH rows a task. Each slot's turn is written to its rows (send_after) with
+    one UPDATE, so the sweep doesn't send them early and break the rate. Rows go to their
+    kind's queue.
     """
     rate = settings.MAILING_RATE_PER_MINUTE if rate_per_minute is None else rate_per_minute
-    countdowns = [int(index * 60 / rate) if rate > 0 else 0 for index in range(len(rows))]
     now = timezone.now()
-    turns = [
-        OutboxEmail(pk=pk, send_after=now + dt.timedelta(seconds=countdown))
-        for (pk, _kind), countdown in zip(rows, countdowns, strict=True)
-    ]
-    OutboxEmail.objects.bulk_update(turns, ["send_after"], batch_size=BATCH)
-    for (pk, kind), countdown in zip(rows, countdowns, strict=True):
-        queue_delivery(outbox_id=pk, countdown=countdown, queue=routing.queue_for(kind))
+    turns = groupby(enumerate(rows), key=lambda item: int(item[0] * 60 / rate) if rate > 0 else 0)
+    for countdown, slot in turns:
+        slot = [row for _index, row in slot]
+        for start in range(0, len(slot), BATCH):
+            pks = [pk for pk, _kind in slot[start : start + BATCH]]
+            OutboxEmail.objects.filter(pk__in=pks).update(send_after=now + dt.timedelta(seconds=countdown))
+        by_queue = {}
+        for pk, kind in slot:
+            by_queue.setdefault(routing.queue_for(kind), []).append(pk)
+        for queue, pks in by_queue.items():
+            for start in range(0, len(pks), DELIVERY_BATCH):
+                batch = pks[start : start + DELIVERY_BATCH]
+                queue_batch_delivery(outbox_ids=batch, queue=queue, countdown=countdown)
+
+
+def queue_batch_delivery(*, outbox_ids, queue, countdown=0):
+    """Queue one task that sends the rows `outbox_ids` over one connection; return whether it was.
+
+    A single row goes to the single-row task (queue_delivery). If the broker is down the
+    rows stay pending for the sweep; run eagerly, a failure is recorded on the rows.
+    """
+    if len(outbox_ids) == 1:
+        return queue_delivery(outbox_id=outbox_ids[0], queue=queue, countdown=countdown)
+    try:
+        return enqueue(
+            SEND_BATCH_TASK,
+            kwargs={"outbox_ids": list(outbox_ids)},
+            queue=queue,
+            countdown=countdown or None,
+            what=f"a batch of {len(outbox_ids)} outbox emails",
+            fallback="the sweep will queue them.",
+        )
+    except (Retry, delivery.TransientEmailError):
+        logger.warning(
+            "Sending a batch of %s outbox emails failed; its unsent rows stay pending.", len(outbox_ids)
+        )
+        return False
 
 
 def queue_delivery(*, outbox_id, queue, countdown=0):

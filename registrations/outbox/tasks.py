@@ -5,6 +5,7 @@ from django.conf import settings
 
 from . import delivery, services
 from .delivery import TransientEmailError
+from .models import OutboxEmail
 
 
 @shared_task(
@@ -22,6 +23,22 @@ def task_send_email(self, *, outbox_id):
     """Send the outbox row `outbox_id` unless it is gone, sent, failed or being sent."""
     row = delivery.send_outbox_email(outbox_id=outbox_id)
     return row.status if row is not None else None
+
+
+@shared_task(
+    bind=True,
+    name=services.SEND_BATCH_TASK,
+    autoretry_for=(TransientEmailError,),
+    # As task_send_email: the rows' attempt counts are the real bound.
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=10 * settings.EMAIL_RETRY_BACKOFF_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.EMAIL_MAX_ATTEMPTS,
+)
+def task_send_email_batch(self, *, outbox_ids):
+    """Send the rows `outbox_ids` still pending over one SMTP connection (delivery.send_outbox_batch);
+    return how many were sent."""
+    return delivery.send_outbox_batch(outbox_ids=outbox_ids)[OutboxEmail.Status.SENT]
 
 
 @shared_task(name="registrations.requeue_pending_emails")
