@@ -28,6 +28,17 @@ class WebinarSeriesAdmin(events_admin.WebinarSeriesAdmin):
     def get_queryset(self, request):
         return followers.with_follower_counts(super().get_queryset(request))
 
+    def get_fieldsets(self, request, obj=None):
+        # The series' form names its fields; the count is shown below them, on a series that exists.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        shown = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "followers_link"]})
+            for name, options in fieldsets
+        ]
+        return [*shown, (_("Followers"), {"fields": ["followers_link"]})]
+
     @admin.display(description=_("followers"), ordering="follower_total")
     def follower_count(self, obj):
         return obj.follower_total
