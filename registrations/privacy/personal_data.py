@@ -138,6 +138,18 @@ def _registration(registration):
     }
 
 
+def _followers(email):
+    return list(
+        SeriesFollower.objects.filter(email__iexact=email)
+        .select_related("series")
+        .order_by("created_at", "pk")
+    )
+
+
+def _follow(follower):
+    return {**_fields(follower, _FOLLOWER_FIELDS), "series": follower.series.title}
+
+
 def personal_data(email):
     """Return a dict of everything held on `email` (see the module docstring), in constant queries."""
     email = email.strip()
@@ -166,11 +178,7 @@ def personal_data(email):
     invitations = list(
         Invitation.objects.filter(email__iexact=email).select_related("event").order_by("created", "pk")
     )
-    followers = list(
-        SeriesFollower.objects.filter(email__iexact=email)
-        .select_related("series")
-        .order_by("created_at", "pk")
-    )
+    followers = _followers(email)
     secrets = _secrets(registrations, invitations, followers)
     emails = OutboxEmail.objects.filter(
         Q(to_email__iexact=email)
@@ -187,9 +195,7 @@ def personal_data(email):
             {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
             for invitation in invitations
         ],
-        "series_followed": [
-            {**_fields(follower, _FOLLOWER_FIELDS), "series": follower.series.title} for follower in followers
-        ],
+        "series_followed": [_follow(follower) for follower in followers],
         "emails": [_email(row, secrets) for row in emails],
     }
 
