@@ -97,7 +97,11 @@ class OutboxEmail(models.Model):
     language = models.CharField(_("language"), max_length=10, default="en")
     # Set on every email to a series follower: delivery adds List-Unsubscribe headers (RFC 2369,
     # RFC 8058) pointing here, so mail clients offer one-click unsubscribe.
-    unsubscribe_url = models.CharField(_("unsubscribe URL"), max_length=500, blank=True)
+    # With a database default: the previous release, still running while the upgrade migrates,
+    # writes rows without this column.
+    unsubscribe_url = models.CharField(
+        _("unsubscribe URL"), max_length=500, blank=True, default="", db_default=""
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Set when delivery is deliberately spread out (mailings at a rate): the sweep
