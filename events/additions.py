@@ -1,4 +1,4 @@
-"""The one way other apps add to an event's page, so that events never imports them.
+"""The one way other apps add to an event's page or a webinar series' page, so that events never imports them.
 
 ``settings.EVENT_PAGE_ADDITIONS`` lists, by dotted path, functions called as
 ``addition(request, event)`` each time the page is built, for the event `request`'s visitor
@@ -13,6 +13,13 @@ what is the same for all visitors of a kind may come rendered, as a cached part
 it as rendered for them, until the event's ``places`` scope changes
 (events.page_cache.places_changed) or the moment something in its context or part turns
 (events.page_cache.next_turn).
+
+Series pages are the same: ``settings.SERIES_PAGE_ADDITIONS`` lists functions called as
+``addition(request, series)``, each returning an EventPageAddition or None
+(`series_additions_for`); today the registrations app's "tell me about new webinars" form
+(registrations.series_page). The page kept whole for visitors without a session keeps what
+they add until the series' scope changes, so an addition to a series page holds nothing
+personal.
 """
 
 from dataclasses import dataclass, field
@@ -55,4 +62,10 @@ def reads_for(request, slug):
 def additions_for(request, event):
     """Return the EventPageAdditions of every app for `event`'s page, as `request`'s visitor sees it."""
     found = (import_string(path)(request, event) for path in settings.EVENT_PAGE_ADDITIONS)
+    return [addition for addition in found if addition is not None]
+
+
+def series_additions_for(request, series):
+    """Return the EventPageAdditions of every app for `series`' page, as `request`'s visitor sees it."""
+    found = (import_string(path)(request, series) for path in settings.SERIES_PAGE_ADDITIONS)
     return [addition for addition in found if addition is not None]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from ewevents.site import absolute_url
 
 from . import page_cache, selectors
-from .additions import additions_for, reads_for
+from .additions import additions_for, reads_for, series_additions_for
 from .calendar import event_calendar, series_calendar, session_calendar
 from .models import WebinarSeries
 from .page_cache import LISTINGS, event_scope, places_scope, series_scope, whole_page
@@ -239,7 +239,9 @@ def series_detail(request, slug):
         part = page_cache.cached_part(
             request, f"series:{slug}", [series_scope(slug)], lambda: _series_webinars(request, series)
         )
-    return page_cache.render_page(request, "events/series_detail.html", {"series": series, "webinars": part})
+    additions = [addition.render() for addition in series_additions_for(request, series)]
+    context = {"series": series, "webinars": part, "additions": additions}
+    return page_cache.render_page(request, "events/series_detail.html", context)
 
 
 def _series_webinars(request, series):

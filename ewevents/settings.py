@@ -374,6 +374,8 @@ BACKUP_AGE_RECIPIENT = env.str("BACKUP_AGE_RECIPIENT", default="")
 
 # What other apps add to an event's page (events/additions.py): functions (request, event).
 EVENT_PAGE_ADDITIONS = ["registrations.event_page.registration_box"]
+# What other apps add to a webinar series' page (events/additions.py): functions (request, series).
+SERIES_PAGE_ADDITIONS = ["registrations.series_page.follow_box"]
 # What other apps add to the demo data after the events' (events/demo.py, `manage.py load_demo`):
 # functions (today=...) that return the lines to print.
 DEMO_LOADERS = ["registrations.demo.load_demo_registrations"]
@@ -406,6 +408,15 @@ MANAGE_LINK_RATE_LIMIT_PER_ADDRESS = env.str("MANAGE_LINK_RATE_LIMIT_PER_ADDRESS
 # "Your link" emails one address receives, whoever asks: "email me my link", registering again
 # with a registered address, and password resets all count (an address is never flooded).
 LINK_EMAILS_PER_ADDRESS = env.str("LINK_EMAILS_PER_ADDRESS", default="3/h")
+
+# --- Following a webinar series ---------------------------------------------
+
+# Follow POSTs allowed per client address and series (the form has no CSRF token: registrations.following).
+SERIES_FOLLOW_RATE_LIMIT = env.str("SERIES_FOLLOW_RATE_LIMIT", default="10/h")
+# Asking again with the same address sends the confirmation again at most this often.
+SERIES_FOLLOW_RESEND_MINUTES = env.int("SERIES_FOLLOW_RESEND_MINUTES", default=15)
+# Days after which followers who never confirmed (or who unsubscribed) are forgotten (0: never).
+SERIES_FOLLOWER_RETENTION_DAYS = env.int("SERIES_FOLLOWER_RETENTION_DAYS", default=30)
 
 # --- Benchmark ----------------------------------------------------------------
 

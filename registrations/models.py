@@ -1,4 +1,5 @@
-"""Registrations for events, their per-event settings, guest lists, mailings and calendar feed tokens.
+"""Registrations for events, their per-event settings, guest lists, mailings, calendar feed tokens
+and the followers of webinar series.
 
 The outbox's model lives with the outbox (registrations/outbox/models.py) and is imported at
 the end of this module, where Django looks for the app's models.
@@ -13,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Session, validate_time_zone
+from events.models import Event, Session, WebinarSeries, validate_time_zone
 
 # The answers a registration form may ask for, and how each can be configured.
 OPTIONAL_FIELDS = (
@@ -552,6 +553,8 @@ class Mailing(models.Model):
         SESSIONS = "sessions", _("Confirmed attendees of the chosen sessions")
         WAITING_LIST = "waiting_list", _("The waiting list")
         INTERPRETATION = "interpretation", _("Confirmed registrants who asked for interpretation")
+        # Not registrants: the confirmed followers of the event's webinar series (registrations.following).
+        FOLLOWERS = "followers", _("Followers of this event's webinar series")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -842,6 +845,59 @@ class Answer(models.Model):
 
     def __str__(self):
         return self.text
+
+
+def new_follower_token():
+    return secrets.token_urlsafe(32)
+
+
+class SeriesFollower(models.Model):
+    """Someone told about new webinars of a series (registrations.following): double opt-in.
+
+    A follower counts from confirmed_at (they opened the emailed link and pressed the button)
+    until unsubscribed_at; until they confirm, nothing but the confirmation email goes to the
+    address. The two tokens are random, like a registration's manage token, and each opens one
+    thing: the confirm token only the confirmation, the unsubscribe token (in every message to the
+    follower) only the unsubscription, so a forwarded announcement cannot confirm anything.
+    """
+
+    series = models.ForeignKey(
+        WebinarSeries, on_delete=models.CASCADE, related_name="followers", verbose_name=_("series")
+    )
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=10, default="en")
+    confirm_token = models.CharField(
+        _("confirmation token"), max_length=64, unique=True, default=new_follower_token, editable=False
+    )
+    unsubscribe_token = models.CharField(
+        _("unsubscribe token"), max_length=64, unique=True, default=new_follower_token, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The last confirmation email queued: another goes at most every SERIES_FOLLOW_RESEND_MINUTES.
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["series", "created_at", "pk"]
+        verbose_name = _("series follower")
+        verbose_name_plural = _("series followers")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "series", name="one_follow_per_series_and_email"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} – {self.series}"
+
+    @property
+    def is_active(self):
+        """Confirmed and not unsubscribed: told about new webinars."""
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    @property
+    def name(self):
+        # A follower gives only an address; mailings fill {{ name }} with nothing for them.
+        return ""
 
 
 # Django finds an app's models in its models module; the outbox keeps its own beside its code.

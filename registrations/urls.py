@@ -4,6 +4,7 @@ from . import views
 from .eventday import checkin_views
 from .eventday import views as staff_views
 from .eventday.dashboard import views as dashboard_views
+from .following import views as follow_views
 
 app_name = "registrations"
 urlpatterns = [
@@ -20,6 +21,10 @@ urlpatterns = [
     path("registrations/manage/<str:token>/accept/", views.accept_offer, name="accept_offer"),
     path("registrations/manage/<str:token>/delete/", views.delete_data, name="delete_data"),
     path("privacy/", views.privacy, name="privacy"),
+    path("series/<slug:slug>/follow/", follow_views.follow, name="follow_series"),
+    path("series/<slug:slug>/follow/sent/", follow_views.follow_sent, name="follow_sent"),
+    path("follow/confirm/<str:token>/", follow_views.confirm, name="follow_confirm"),
+    path("follow/unsubscribe/<str:token>/", follow_views.unsubscribe, name="follow_unsubscribe"),
     path("staff/personal-data/", staff_views.personal_data_export, name="staff_personal_data"),
     path("staff/events/<slug:slug>/dashboard/", dashboard_views.dashboard, name="staff_dashboard"),
     path("staff/events/<slug:slug>/summary/", staff_views.summary, name="staff_summary"),

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from events import demo
 from events.models import Event, Session, WebinarSeries
-from registrations.models import Registration
+from registrations.models import Registration, SeriesFollower
 
 DEMO_PASSWORD = "ewevents-demo-password"
 AFFILIATE = demo.AFFILIATE_EMAIL
@@ -61,6 +61,7 @@ def configure(settings):
     """Let the pages' form posts through the registration form's bot and flood checks."""
     settings.REGISTRATION_MIN_FILL_SECONDS = 0
     settings.REGISTRATION_RATE_LIMIT = None
+    settings.SERIES_FOLLOW_RATE_LIMIT = None
 
 
 def build_pages(languages=LANGUAGES):
@@ -91,6 +92,9 @@ def build_pages(languages=LANGUAGES):
         privacy_notice_version="1",
     ).sessions.set([public, restricted])
     register_url = reverse("registrations:register", kwargs={"slug": CONFERENCE})
+    series = WebinarSeries.objects.get(slug=SERIES)
+    follower = SeriesFollower.objects.create(series=series, email="rosa.martinez@example.org")
+    follow_url = reverse("registrations:follow_series", kwargs={"slug": SERIES})
 
     pages = []
     for language in languages:
@@ -146,6 +150,26 @@ def build_pages(languages=LANGUAGES):
         add(
             "webinar search without results",
             f"{reverse('events:series_detail', kwargs={'slug': SERIES})}?q=zzzz",
+        )
+        add("follow the series with errors", follow_url, method="POST", data={"email": "not-an-email"})
+        add(
+            "follow the series: check your email",
+            follow_url,
+            method="POST",
+            data={"email": f"buyer.{language}@example.org"},
+        )
+        add(
+            "confirm following",
+            reverse("registrations:follow_confirm", kwargs={"token": follower.confirm_token}),
+        )
+        add(
+            "unsubscribe from the series",
+            reverse("registrations:follow_unsubscribe", kwargs={"token": follower.unsubscribe_token}),
+        )
+        add(
+            "follow link no longer valid",
+            reverse("registrations:follow_unsubscribe", kwargs={"token": "no-such-token"}),
+            status=404,
         )
         add("my registrations", reverse("registrations:mine"), login=AFFILIATE)
         add("account email addresses", reverse("account_email"), login=AFFILIATE)

@@ -29,7 +29,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Session
-from registrations.models import RegistrationSettings
+from registrations.models import RegistrationSettings, SeriesFollower
 from registrations.signup import feeds, services
 from tests import factories
 from tests.conftest import force_login_with_second_factor, shows_staff_only_page
@@ -193,6 +193,14 @@ ROUTES: dict[str, list[Case]] = {
     # GET shows the confirmation; only the POST deletes (tests/registrations/test_privacy.py).
     "registrations:delete_data": _manage_cases(),
     "registrations:privacy": [Case("", lambda w: {}, PUBLIC)],
+    # GET shows the form (the series page holds it too); its POST is csrf-exempt
+    # (tests/registrations/test_following.py).
+    "registrations:follow_series": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
+    # The same page for every address and visitor: it tells no one who follows.
+    "registrations:follow_sent": [Case("", lambda w: {"slug": w.webinar.series.slug}, PUBLIC)],
+    # GET shows a button; only its POST confirms, or unsubscribes (tests/registrations/test_following.py).
+    "registrations:follow_confirm": [Case("", lambda w: {"token": w.follower.confirm_token}, TOKEN)],
+    "registrations:follow_unsubscribe": [Case("", lambda w: {"token": w.follower.unsubscribe_token}, TOKEN)],
     "registrations:request_manage_link": [Case("", lambda w: {}, PUBLIC)],
     # Without a request just made in this session it sends back to the form.
     "registrations:manage_link_sent": [Case("", lambda w: {}, REDIRECT)],
@@ -355,6 +363,7 @@ def _build_world():
         guests=guest,
         registrations=registrations,
         affiliate_feed=feeds.calendar_feed_for(member),
+        follower=SeriesFollower.objects.create(series=webinar.series, email="follower-matrix@example.net"),
     )
 
 
@@ -589,6 +598,8 @@ def _every_email_of(registration):
             continue  # sent before any registration exists: test_invitation_email_holds_only_the_invitation
         if kind in (OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT):
             continue  # to an account's owner, about the account: no session or event in them
+        if kind == OutboxEmail.Kind.FOLLOW_CONFIRM:
+            continue  # to a series follower: test_follow_email_holds_only_the_followers_links
         if kind == OutboxEmail.Kind.MAILING:
             mailing = Mailing(
                 event=event,
@@ -625,6 +636,20 @@ def test_the_email_checks_can_fail(world):
     assert "SECRET teaser description" in affiliate["registered"] or "SECRET-ROOM" in affiliate["registered"]
     webinar = dict(_every_email_of(world.registrations["guest_a_webinar"]))
     assert JOIN_URL in webinar["registered"]
+
+
+@pytest.mark.django_db
+def test_follow_email_holds_only_the_followers_links(world):
+    from registrations.following import emails as follower_emails
+    from registrations.models import OutboxEmail
+
+    row = follower_emails.queue_confirmation(world.follower)
+    rendered = "\n".join([row.subject, row.body_text, row.body_html])
+    assert SECRET not in rendered
+    assert world.follower.confirm_token in rendered
+    assert world.follower.unsubscribe_token in rendered
+    assert row.kind == OutboxEmail.Kind.FOLLOW_CONFIRM
+    assert not any(text in rendered for person in world.guests.values() for text in person)
 
 
 @pytest.mark.django_db

@@ -5,7 +5,8 @@ descriptions) is escaped on every page and in every email that shows it: markup 
 import pytest
 from django.urls import reverse
 
-from registrations.models import OutboxEmail, Registration, RegistrationSettings
+from registrations.following import emails as follower_emails
+from registrations.models import OutboxEmail, Registration, RegistrationSettings, SeriesFollower
 from registrations.signup import emails, services
 from tests import factories
 
@@ -101,6 +102,12 @@ def test_every_email_shows_hostile_content_as_text(hostile_world):
             continue
         if kind in (OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT):
             continue  # to an account's owner: nothing a registrant wrote is in them
+        if kind == OutboxEmail.Kind.FOLLOW_CONFIRM:
+            # To a series follower: the series' title, which staff write.
+            series = factories.WebinarSeriesFactory(title=f"Series {PAYLOADS[0]}")
+            follower = SeriesFollower.objects.create(series=series, email="ana@example.com")
+            assert_inert(follower_emails.queue_confirmation(follower).body_html, f"{kind} email")
+            continue
         context = {"old_times": [], "new_times": [], "attended": True, "recording_url": "https://v.example/r"}
         rendered = emails.render_email(registration=registration, kind=kind, context=context)
         assert_inert(rendered["body_html"], f"{kind} email")

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.defaults import server_error
 
-from events.models import Event
+from events.models import Event, WebinarSeries
+from registrations.following import emails as follower_emails
 from registrations.mailings import services as mailings
-from registrations.models import Invitation, Mailing, OutboxEmail, Registration
+from registrations.models import Invitation, Mailing, OutboxEmail, Registration, SeriesFollower
 from registrations.outbox import rendering
 from registrations.signup import emails
 from tests import checkers, pages
@@ -90,6 +91,16 @@ def _email_documents():
     for kind in OutboxEmail.Kind:
         if kind in (OutboxEmail.Kind.INVITATION, OutboxEmail.Kind.MAILING, OutboxEmail.Kind.ACCOUNT):
             continue  # the invitation below; mailings are staff's Markdown; account emails are allauth's
+        if kind == OutboxEmail.Kind.FOLLOW_CONFIRM:
+            for language in pages.LANGUAGES:
+                follower = SeriesFollower.objects.create(
+                    series=WebinarSeries.objects.get(slug=pages.SERIES),
+                    email=f"follower.{language}@example.org",
+                    language=language,
+                )
+                html = follower_emails.queue_confirmation(follower).body_html
+                documents[f"email {kind} {language}"] = html
+            continue
         if kind == OutboxEmail.Kind.LOGIN_ATTEMPTS:
             context = {
                 "failures": 11,

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -70,6 +70,10 @@ class MailingForm(forms.ModelForm):
             self.add_error("sessions", _("Choose sessions of this mailing's event."))
         if cleaned.get("audience") == Mailing.Audience.SESSIONS and not sessions:
             self.add_error("sessions", _("Choose the sessions whose attendees get this mailing."))
+        to_followers = cleaned.get("audience") == Mailing.Audience.FOLLOWERS
+        if to_followers and event is not None and not event.series_id:
+            message = _("This event is in no webinar series, so it has no followers to write to.")
+            self.add_error("audience", message)
         return cleaned
 
 
@@ -305,9 +309,7 @@ class MailingAdmin(NamedInputsMixin, admin.ModelAdmin):
         query = request.GET.get("q", "").strip()
         matches = []
         if query:
-            matches = list(
-                audience.filter(Q(name__icontains=query) | Q(email__icontains=query))[:SEARCH_RESULTS]
-            )
+            matches = mailings.search_audience(mailing, query, limit=SEARCH_RESULTS)
         registration = None
         chosen = request.GET.get("registration", "")
         if chosen.isdigit():

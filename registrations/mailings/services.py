@@ -8,6 +8,11 @@ double click, a second tab or a task run twice writes nothing twice.
 
 Test emails to staff are rows of the mailing without a dedupe key: they are never
 counted as recipients and never keep anyone from receiving the real one.
+
+One audience is not registrants: the confirmed followers of the event's webinar series
+(registrations.following), to announce a new webinar. Their rows carry the key
+``mailing:<mailing>:follower:<follower>`` and the follower's unsubscribe link, in the body
+and as the List-Unsubscribe headers (registrations.outbox.delivery).
 """
 
 import datetime as dt
@@ -23,14 +28,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from events.access import Viewer, viewer_of
 from ewevents.celery import enqueue
-from registrations.models import Mailing, OutboxEmail, Registration, SessionChoice
+from registrations.following import emails as follower_emails
+from registrations.following import selectors as followers
+from registrations.models import Mailing, OutboxEmail, Registration, SeriesFollower, SessionChoice
 from registrations.outbox import rendering, routing
 from registrations.outbox import services as outbox
 from registrations.signup.emails import language_of, manage_url
@@ -125,8 +132,23 @@ def _session_attendees(mailing, confirmed):
     return attendees
 
 
+def _followers_audience(mailing):
+    """The confirmed, not unsubscribed followers of the mailing's event's series (since registered_since)."""
+    series_id = mailing.event.series_id if mailing.event_id else None
+    if series_id is None:
+        return SeriesFollower.objects.none()
+    audience = followers.active_followers(series_id)
+    if mailing.registered_since is not None:
+        audience = audience.filter(confirmed_at__gte=mailing.registered_since)
+    return audience
+
+
+def is_for_followers(mailing):
+    return mailing.audience == Mailing.Audience.FOLLOWERS
+
+
 def audience_queryset(mailing):
-    """The registrations `mailing` goes to, oldest first.
+    """The registrations `mailing` goes to, oldest first (for the followers audience, SeriesFollowers).
 
     All audiences but the waiting list are confirmed registrations of the mailing's
     event; the waiting list is the waitlisted ones. With registered_since, only those
@@ -135,6 +157,8 @@ def audience_queryset(mailing):
     (members of affiliate organisations, and staff), guests everyone else, including
     those who registered without an account.
     """
+    if is_for_followers(mailing):
+        return _followers_audience(mailing)
     registrations = Registration.objects.filter(event_id=mailing.event_id)
     if mailing.registered_since is not None:
         registrations = registrations.filter(created__gte=mailing.registered_since)
@@ -157,6 +181,14 @@ def audience_queryset(mailing):
 
 def audience_count(mailing):
     return audience_queryset(mailing).count()
+
+
+def search_audience(mailing, query, *, limit):
+    """Audience members whose name or address holds `query` (followers: their address), at most `limit`."""
+    audience = audience_queryset(mailing)
+    if is_for_followers(mailing):
+        return list(audience.filter(email__icontains=query)[:limit])
+    return list(audience.filter(Q(name__icontains=query) | Q(email__icontains=query))[:limit])
 
 
 def recipient_rows(mailing):
@@ -194,9 +226,14 @@ def progress_of(mailing):
 def new_audience(mailing, *, since=None):
     """The audience members who have no row of this mailing yet (registered since `since`, if given)."""
     registrations = audience_queryset(mailing)
+    # A follower joins the audience when they confirm; a registrant when they register.
+    if is_for_followers(mailing):
+        joined, own_rows = "confirmed_at", "follower"
+    else:
+        joined, own_rows = "created", "registration"
     if since is not None:
-        registrations = registrations.filter(created__gte=since)
-    has_row = recipient_rows(mailing).filter(registration=OuterRef("pk"))
+        registrations = registrations.filter(**{f"{joined}__gte": since})
+    has_row = recipient_rows(mailing).filter(**{own_rows: OuterRef("pk")})
     return registrations.filter(~Exists(has_row))
 
 
@@ -245,7 +282,8 @@ class PreparedMailing:
         self.mailing = mailing
         self.event = mailing.event
         salt = secrets.token_hex(6)
-        self.tokens = {name: f"ewmailing{salt}{name.replace('_', '')}" for name in PLACEHOLDERS}
+        names = (*PLACEHOLDERS, "unsubscribe_url")
+        self.tokens = {name: f"ewmailing{salt}{name.replace('_', '')}" for name in names}
         self._by_language = {}
         # The manage link reversed once, its token filled in per recipient: a reverse() per
         # recipient would cost more than the rest of their email. Manage tokens are URL-safe
@@ -271,28 +309,45 @@ class PreparedMailing:
                     "body_text": body_text,
                     "body_html": mark_safe(markdown_to_html(body_text)),  # noqa: S308 - sanitised by nh3
                     "manage_url": self.tokens["manage_link"],
+                    "for_followers": is_for_followers(self.mailing),
+                    "series": self.event.series,
+                    "unsubscribe_url": self.tokens["unsubscribe_url"],
                 }
                 self._by_language[language] = (rendering.render("mailing", context), self.event.title)
         return self._by_language[language]
 
     def render(self, registration):
-        """Return subject, body_text, body_html and ics (always "") for `registration`."""
+        """Return subject, body_text, body_html, ics (always "") and unsubscribe_url for `registration`.
+
+        `registration` may be a SeriesFollower: {{ name }} and {{ manage_link }} are empty for
+        them, and their unsubscribe link is in the footer and in unsubscribe_url.
+        """
         language = language_of(registration)
         wrapped, event_title = self._wrapped(language)
         subject, body_text, body_html = wrapped["subject"], wrapped["body_text"], wrapped["body_html"]
+        is_follower = isinstance(registration, SeriesFollower)
+        unsubscribe = follower_emails.unsubscribe_url(registration) if is_follower else ""
         values = {
             "name": registration.name,
-            "manage_link": self._manage_url.replace(self.tokens["manage_link"], registration.manage_token),
+            "manage_link": (
+                ""
+                if is_follower
+                else self._manage_url.replace(self.tokens["manage_link"], registration.manage_token)
+            ),
             "event": event_title,
+            "unsubscribe_url": unsubscribe,
         }
         for name, value in values.items():
             token = self.tokens[name]
             subject = subject.replace(token, value)
             body_text = body_text.replace(token, value)
             body_html = body_html.replace(token, html.escape(value))
-        return rendering.content(
-            subject=" ".join(subject.split()), body_text=body_text.strip() + "\n", body_html=body_html
-        )
+        return {
+            **rendering.content(
+                subject=" ".join(subject.split()), body_text=body_text.strip() + "\n", body_html=body_html
+            ),
+            "unsubscribe_url": unsubscribe,
+        }
 
 
 def render_mailing(*, mailing, registration):
@@ -367,7 +422,9 @@ def send_test_mailing(*, mailing, user, registration=None):
     """
     if not user.email:
         raise MailingError(_("Your account has no email address to send a test to."))
-    if registration is None:
+    if is_for_followers(mailing):
+        registration = _test_follower(mailing, user, registration)
+    elif registration is None:
         registration = audience_queryset(mailing).first() or Registration(
             event=mailing.event, name=user.get_full_name() or user.email, email=user.email, language=""
         )
@@ -379,6 +436,21 @@ def send_test_mailing(*, mailing, user, registration=None):
         language=language_of(registration),
         content=rendered,
         mailing=mailing,
+    )
+
+
+# The unsubscribe token of a test's stand-in follower: its link opens "no longer valid", so staff
+# trying the link of a test stop nobody's emails.
+TEST_UNSUBSCRIBE_TOKEN = "test-email-unsubscribes-nobody"  # noqa: S105 - on purpose no secret
+
+
+def _test_follower(mailing, user, follower):
+    """An unsaved follower with `user`'s address, in `follower`'s language if given, for a test email."""
+    return SeriesFollower(
+        series=mailing.event.series,
+        email=user.email,
+        language=follower.language if follower is not None else "",
+        unsubscribe_token=TEST_UNSUBSCRIBE_TOKEN,
     )
 
 
@@ -491,21 +563,30 @@ def deliver_mailing(*, mailing_id, now=None):
     now = now or timezone.now()
     prepared = PreparedMailing(mailing)
     rows = (
-        OutboxEmail(
-            mailing=mailing,
-            registration=registration,
-            to_email=registration.email,
-            kind=OutboxEmail.Kind.MAILING,
-            language=language_of(registration),
-            dedupe_key=f"mailing:{mailing.pk}:{registration.pk}",
-            **prepared.render(registration),
-        )
-        for registration in new_audience(mailing, since=mailing.new_since).iterator(chunk_size=INSERT_BATCH)
+        _recipient_row(mailing, prepared, recipient)
+        for recipient in new_audience(mailing, since=mailing.new_since).iterator(chunk_size=INSERT_BATCH)
     )
     ids = outbox.queue_emails(rows, rate_per_minute=settings.MAILING_RATE_PER_MINUTE)
     _flip(mailing, from_status=Mailing.Status.SENDING, to_status=Mailing.Status.SENT)
     Mailing.objects.filter(pk=mailing.pk, sent_at__isnull=True).update(sent_at=now)
     return len(ids)
+
+
+def _recipient_row(mailing, prepared, recipient):
+    """The unsaved outbox row of `mailing` to `recipient`, a Registration or a SeriesFollower."""
+    if isinstance(recipient, SeriesFollower):
+        owner, key = {"follower": recipient}, f"mailing:{mailing.pk}:follower:{recipient.pk}"
+    else:
+        owner, key = {"registration": recipient}, f"mailing:{mailing.pk}:{recipient.pk}"
+    return OutboxEmail(
+        mailing=mailing,
+        to_email=recipient.email,
+        kind=OutboxEmail.Kind.MAILING,
+        language=language_of(recipient),
+        dedupe_key=key,
+        **owner,
+        **prepared.render(recipient),
+    )
 
 
 # A mailing still sending this long after it started lost its task (see task_resume_mailings).

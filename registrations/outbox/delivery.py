@@ -124,15 +124,21 @@ def _checkin_qr_image(row):
 
 def build_message(row):
     """The email for an outbox row: text, HTML, the check-in QR code inline, the .ics as invite.ics
-    and a cancellation as cancel.ics."""
+    and a cancellation as cancel.ics; the List-Unsubscribe headers when the row has an unsubscribe URL."""
     qr_image = _checkin_qr_image(row)
+    headers = {"Message-ID": row.message_id}
+    if row.unsubscribe_url:
+        # RFC 2369 and RFC 8058: mail clients show an "Unsubscribe" button that POSTs
+        # "List-Unsubscribe=One-Click" to the URL, without opening a page.
+        headers["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = _MessageWithInlineImages(
         inline_images=[qr_image] if qr_image is not None else [],
         subject=row.subject,
         body=row.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to_email],
-        headers={"Message-ID": row.message_id},
+        headers=headers,
         reply_to=[settings.REPLY_TO_EMAIL] if settings.REPLY_TO_EMAIL else None,
     )
     if row.body_html:

@@ -39,6 +39,8 @@ class OutboxEmail(models.Model):
         LOGIN_ATTEMPTS = "login_attempts", _("Failed logins to an account")
         # allauth's own emails to an account: password reset, address confirmation (registrations.accounts).
         ACCOUNT = "account", _("Account email")
+        # To someone who asked to follow a webinar series: the link that confirms it (double opt-in).
+        FOLLOW_CONFIRM = "follow_confirm", _("Confirm following a webinar series")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -72,6 +74,15 @@ class OutboxEmail(models.Model):
         related_name="emails",
         verbose_name=_("mailing"),
     )
+    # Rows to a follower of a webinar series: its confirmation, and mailings to the series' followers.
+    follower = models.ForeignKey(
+        "registrations.SeriesFollower",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("series follower"),
+    )
     to_email = models.EmailField(_("to"))
     # Emails that must go at most once (a reminder per offset, a time change per
     # SEQUENCE, ...) carry a key; the unique index makes a second row impossible.
@@ -84,6 +95,13 @@ class OutboxEmail(models.Model):
     # A METHOD:CANCEL file withdrawing entries an earlier email's .ics added (cancel.ics).
     cancel_ics = models.TextField(_("calendar cancellation"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="en")
+    # Set on every email to a series follower: delivery adds List-Unsubscribe headers (RFC 2369,
+    # RFC 8058) pointing here, so mail clients offer one-click unsubscribe.
+    # With a database default: the previous release, still running while the upgrade migrates,
+    # writes rows without this column.
+    unsubscribe_url = models.CharField(
+        _("unsubscribe URL"), max_length=500, blank=True, default="", db_default=""
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Set when delivery is deliberately spread out (mailings at a rate): the sweep

@@ -46,13 +46,16 @@ def queue_email(
     registration=None,
     invitation=None,
     mailing=None,
+    follower=None,
+    unsubscribe_url="",
 ):
     """Write one pending row of `kind` to `to`, in the caller's transaction; return it.
 
     The email is `content` (see rendering.content, rendered by the caller), or the templates
     of `kind` rendered now with `context`, in `language`. With a `dedupe_key` already
     taken, nothing is written and the existing row is returned: such an email is owed
-    once, however often this is called.
+    once, however often this is called. With an `unsubscribe_url` (emails to a series
+    follower), delivery adds the List-Unsubscribe headers.
 
     Side effects: inserts an OutboxEmail row; once the transaction commits, queues
     registrations.send_email for it on its kind's queue (routing.queue_for). If the
@@ -69,6 +72,8 @@ def queue_email(
         "registration": registration,
         "invitation": invitation,
         "mailing": mailing,
+        "follower": follower,
+        "unsubscribe_url": unsubscribe_url,
         "to_email": to,
         "kind": kind,
         "language": language,

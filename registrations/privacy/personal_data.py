@@ -5,9 +5,10 @@ with that address (as login or as one of their allauth addresses), with their
 addresses and memberships; the registrations with that address or made by those
 accounts, for every event, with their check-ins (each day they were checked in at
 the door, and when) and their answers to the events' own questions; the guest-list
-invitations to that address; and the emails
-sent to that address or about those registrations and invitations (their plain
-text). Secret tokens (manage links, door codes, invitation links, calendar feeds)
+invitations to that address; the webinar series the address follows or asked to follow;
+and the emails sent to that address or about those registrations, invitations and
+follows (their plain text). Secret tokens (manage links, door codes, invitation links,
+calendar feeds, a follower's confirm and unsubscribe links)
 are left out, also from the emails' text: they are credentials, not data about the person.
 """
 
@@ -21,7 +22,15 @@ from django.utils import timezone
 
 from events.models import Membership
 from registrations.door_code import grouped
-from registrations.models import OPTIONAL_FIELDS, Answer, CheckIn, Invitation, OutboxEmail, Registration
+from registrations.models import (
+    OPTIONAL_FIELDS,
+    Answer,
+    CheckIn,
+    Invitation,
+    OutboxEmail,
+    Registration,
+    SeriesFollower,
+)
 
 _REGISTRATION_FIELDS = (
     "id",
@@ -56,8 +65,18 @@ _EMAIL_FIELDS = (
     "registration_id",
     "invitation_id",
     "mailing_id",
+    "follower_id",
 )
 _INVITATION_FIELDS = ("id", "name", "email", "created", "sent_at", "registration_id", "anonymised_at")
+_FOLLOWER_FIELDS = (
+    "id",
+    "email",
+    "language",
+    "created_at",
+    "confirmation_sent_at",
+    "confirmed_at",
+    "unsubscribed_at",
+)
 _USER_FIELDS = ("id", "email", "first_name", "last_name", "date_joined", "last_login", "is_active")
 
 
@@ -91,12 +110,15 @@ def _email(row, secrets):
     return fields
 
 
-def _secrets(registrations, invitations):
-    """{secret: its replacement}: manage tokens, door codes (also as emails print them), invitation tokens."""
+def _secrets(registrations, invitations, followers):
+    """{secret: its replacement}: manage tokens, door codes (also as emails print them), invitation
+    tokens, followers' tokens."""
     secrets = {registration.manage_token: REMOVED_LINK for registration in registrations}
     secrets.update({grouped(registration.door_code): REMOVED_CODE for registration in registrations})
     secrets.update({registration.door_code: REMOVED_CODE for registration in registrations})
     secrets.update({invitation.token: REMOVED_LINK for invitation in invitations})
+    for follower in followers:
+        secrets.update({follower.confirm_token: REMOVED_LINK, follower.unsubscribe_token: REMOVED_LINK})
     return secrets
 
 
@@ -114,6 +136,18 @@ def _registration(registration):
             for answer in registration.answers.all()
         ],
     }
+
+
+def _followers(email):
+    return list(
+        SeriesFollower.objects.filter(email__iexact=email)
+        .select_related("series")
+        .order_by("created_at", "pk")
+    )
+
+
+def _follow(follower):
+    return {**_fields(follower, _FOLLOWER_FIELDS), "series": follower.series.title}
 
 
 def personal_data(email):
@@ -144,9 +178,13 @@ def personal_data(email):
     invitations = list(
         Invitation.objects.filter(email__iexact=email).select_related("event").order_by("created", "pk")
     )
-    secrets = _secrets(registrations, invitations)
+    followers = _followers(email)
+    secrets = _secrets(registrations, invitations, followers)
     emails = OutboxEmail.objects.filter(
-        Q(to_email__iexact=email) | Q(registration__in=registrations) | Q(invitation__in=invitations)
+        Q(to_email__iexact=email)
+        | Q(registration__in=registrations)
+        | Q(invitation__in=invitations)
+        | Q(follower__in=followers)
     ).order_by("created", "pk")
     return {
         "email": email,
@@ -157,6 +195,7 @@ def personal_data(email):
             {**_fields(invitation, _INVITATION_FIELDS), "event": _event(invitation.event)}
             for invitation in invitations
         ],
+        "series_followed": [_follow(follower) for follower in followers],
         "emails": [_email(row, secrets) for row in emails],
     }
 

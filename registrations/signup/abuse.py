@@ -1,7 +1,8 @@
-"""Defences of the registration form against bots and floods.
+"""Defences of the registration form (and the series' follow form) against bots and floods.
 
 A signed time stamp refuses forms posted too soon after they were shown, and counters
-in the abuse store limit registration POSTs per client and event, requests for manage
+in the abuse store limit registration POSTs per client and event, follow requests per
+client and series, requests for manage
 links per client and per email address, and "your link" emails per recipient. A client
 is its address past the trusted proxies, an IPv6 one its /64 (ewevents.client_address).
 """
@@ -16,6 +17,8 @@ from ewevents.cache import abuse_store
 from ewevents.client_address import client_bucket
 
 STAMP_SALT = "registrations.register-form-stamp"
+# Its own salt: a registration form's stamp for event 3 is no follow form's stamp for series 3.
+FOLLOW_STAMP_SALT = "registrations.follow-form-stamp"
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -23,18 +26,19 @@ class StampError(Exception):
     """The form's time stamp is missing, tampered with, or too recent."""
 
 
-def make_stamp(event):
-    return signing.TimestampSigner(salt=STAMP_SALT).sign(str(event.pk))
+def make_stamp(event, *, salt=STAMP_SALT):
+    """The signed time stamp of a form for `event` (or, with FOLLOW_STAMP_SALT, a series) shown now."""
+    return signing.TimestampSigner(salt=salt).sign(str(event.pk))
 
 
-def check_stamp(stamp, event):
+def check_stamp(stamp, event, *, salt=STAMP_SALT):
     """Raise StampError unless `stamp` was made for `event` at least the minimum fill time ago."""
     minimum = settings.REGISTRATION_MIN_FILL_SECONDS
     if not stamp:
         if minimum <= 0:
             return
         raise StampError("missing")
-    signer = signing.TimestampSigner(salt=STAMP_SALT)
+    signer = signing.TimestampSigner(salt=salt)
     try:
         value = signer.unsign(stamp)
     except signing.BadSignature:
@@ -104,6 +108,12 @@ def over_rate_limit(request, event):
     """Count this registration POST; the seconds to wait once its client is over the limit for the event."""
     identifier = f"{client_bucket(request)}|{event.pk}|{event.slug}"
     return over_limit("register", identifier, settings.REGISTRATION_RATE_LIMIT)
+
+
+def over_follow_rate_limit(request, series):
+    """Count this follow POST; the seconds to wait once its client is over the limit for the series."""
+    identifier = f"{client_bucket(request)}|{series.pk}"
+    return over_limit("follow-series", identifier, settings.SERIES_FOLLOW_RATE_LIMIT)
 
 
 def over_link_request_limit(request, email):

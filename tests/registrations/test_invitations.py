@@ -182,7 +182,8 @@ def test_every_outbox_kind_has_a_rendering():
 
     # tests/registrations/test_mailings.py covers the mailing kind, tests/test_two_factor.py the
     # authenticator notices; tests/test_login_rate_limits.py and tests/events/test_accounts.py the
-    # account kinds (no registration: an account's owner).
+    # account kinds (no registration: an account's owner); tests/registrations/test_following.py the
+    # confirmation to a series follower.
     account_kinds = {OutboxEmail.Kind.LOGIN_ATTEMPTS, OutboxEmail.Kind.ACCOUNT}
     assert set(OutboxEmail.Kind) == {
         *STATUS_OF_KIND,
@@ -191,6 +192,7 @@ def test_every_outbox_kind_has_a_rendering():
         OutboxEmail.Kind.AUTHENTICATOR_ADDED,
         OutboxEmail.Kind.AUTHENTICATOR_REMOVED,
         *account_kinds,
+        OutboxEmail.Kind.FOLLOW_CONFIRM,
     }
 
 
