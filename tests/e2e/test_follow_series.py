@@ -14,6 +14,7 @@ from events.demo import SERIES, load_demo
 from registrations.models import OutboxEmail, SeriesFollower
 from tests import factories
 from tests.e2e.test_accessibility import axe_source, axe_violations, describe  # noqa: F401 - a fixture
+from tests.e2e.test_screenshots import SCREENSHOTS
 from tests.pages import CheckedPage
 
 pytestmark = pytest.mark.browser
@@ -34,6 +35,8 @@ def test_a_visitor_follows_confirms_and_unsubscribes(browser, live_server, setti
         violations = axe_violations(page, axe_source)
         if violations:
             problems.append(describe(CheckedPage(name, page.url), violations))
+        # For a person to look at: test-artifacts/screenshots/follow-*.png
+        page.screenshot(path=SCREENSHOTS / f"follow-{name.replace(' ', '-')}-{width}.png", full_page=True)
         # Nothing wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"], name
 
