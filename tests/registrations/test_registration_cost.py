@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from registrations.models import OutboxEmail, Registration
 from tests import factories
+from tests.registrations.test_forms import _no_minimum_fill_time, form_data  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +24,6 @@ pytestmark = pytest.mark.django_db
 WITH_SESSIONS = 29
 # No sessions to read, choose, lock or count.
 WITHOUT_SESSIONS = 24
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_fill_time(settings):
-    """The form is posted at once, as no person could: the bot checks have their own tests."""
-    settings.REGISTRATION_MIN_FILL_SECONDS = 0
-
-
-def form_data(**extra):
-    return {
-        "name": "Ana Guest",
-        "email": "ana@example.com",
-        "time_zone": "Europe/Brussels",
-        "language": "en",
-        "privacy_consent": "on",
-        **extra,
-    }
 
 
 def post(client, event, **extra):
