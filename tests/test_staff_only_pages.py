@@ -35,7 +35,7 @@ from events.models import Event
 from events.two_factor import STAFF_PATH_PREFIXES
 from ewevents import staff_only
 from registrations.eventday import reports
-from registrations.models import AccessRecord, EmailText, Mailing, RegistrationSettings
+from registrations.models import AccessRecord, EmailText, Mailing, RegistrationSettings, SeriesFollower
 from registrations.signup import services
 from tests import factories
 from tests.conftest import force_login_with_second_factor
@@ -63,6 +63,7 @@ STAFF_ANSWERS = {
     "admin:registrations_registration_delete": (403, "an active registration is cancelled, not deleted"),
     "admin:registrations_accessrecord_add": (403, "access records are written by the audit, never by hand"),
     "admin:registrations_accessrecord_delete": (403, "access records are kept"),
+    "admin:registrations_seriesfollower_add": (403, "a follower confirms by email, never added by hand"),
 }
 
 
@@ -144,7 +145,8 @@ def _build_world():
     session = factories.SessionFactory(event=event, title="Opening plenary", start=event.start)
     factories.SessionSpeakerFactory(session=session)
     factories.TopicFactory()
-    factories.WebinarFactory()
+    webinar = factories.WebinarFactory()
+    SeriesFollower.objects.create(series=webinar.series, email="follower@example.org")
     factories.InvitationFactory(event=event)
     Mailing.objects.create(event=event, subject="News", body="Hello {{ name }}.", audience="confirmed")
     EmailText.objects.create(event=event, kind="registered", language="en", body="Welcome, {{ name }}.")
