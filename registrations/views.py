@@ -168,12 +168,20 @@ def _registered(request, event, form, registration_settings, now):
         return _invitation_only(request, event)
     if outcome is None:
         return None
-    email = form.cleaned_data["email"]
     # The titles of the full sessions: the person chose them from the form, so may see them.
     chosen = form.cleaned_data.get("sessions") or []
     waiting = [session.title for session in chosen if session.pk in outcome.waiting]
-    response = redirect("registrations:register_done", slug=event.slug)
-    done = {"event": event.slug, "email": email, "status": outcome.status, "waiting": waiting}
+    done = {
+        "event": event.slug,
+        "email": form.cleaned_data["email"],
+        "status": outcome.status,
+        "waiting": waiting,
+    }
+    return _with_done(redirect("registrations:register_done", slug=event.slug), done)
+
+
+def _with_done(response, done):
+    """`response` carrying `done` in the DONE_COOKIE, for the "check your email" page it leads to."""
     response.set_signed_cookie(
         DONE_COOKIE,
         json.dumps(done),
