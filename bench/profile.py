@@ -2,7 +2,8 @@
 
 Starts a private PostgreSQL and Redis as `bench.run` does, loads the same data set, then in a
 child process with production settings drives the site in-process (Django's test client, no
-network, no gunicorn) under cProfile: the affiliate's programme and guest registration POSTs.
+network, no gunicorn) under cProfile: the affiliate's programme, a personal feed's 304 and guest
+registration POSTs.
 Prints each one's time per request and the top of its profile, by cumulative time.
 
     python -m bench.profile [--requests 500] [--top 25]
@@ -96,7 +97,14 @@ def _inside(args):
         fields.update(time_zone="Europe/Brussels", language="en", privacy_consent="on")
         _expect(guest.post(register_path, fields, **https), 302)
 
+    calendar = Client()
+    etag = calendar.get(data["personal_feed"], **https)["ETag"]
+
+    def feed_unchanged(_number):
+        _expect(calendar.get(data["personal_feed"], HTTP_IF_NONE_MATCH=etag, **https), 304)
+
     _profiled("programme (affiliate)", programme, args.requests, args.top)
+    _profiled("personal feed, unchanged (304)", feed_unchanged, args.requests, args.top)
     _profiled("registration POST (guest)", register, args.requests, args.top)
 
 
