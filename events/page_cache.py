@@ -241,8 +241,8 @@ _MISSING = "missing"
 def cached_object(name, scopes, load):
     """Return `load()`'s result (a model instance, or None), kept while `scopes` don't change.
 
-    For what every viewer shares, such as an event with its venue and partners; callers
-    still apply the visibility rule to what they get.
+    For what every viewer shares, such as an event with its venue and partners (callers
+    still apply the visibility rule to what they get), or what `name` says is one account's.
     """
     key = object_key(name)
     current, found = versions.fetch(scopes, [key])

@@ -119,6 +119,10 @@ class VersionedQuerySet(models.QuerySet):
     scope_lookups = ()
     # Fields no cached page shows: an update() of these alone bumps nothing.
     unshown_fields = frozenset()
+    # True when `scope_lookups` name the row's own fields and foreign keys only (no reverse or
+    # many-to-many relation): the scopes of a row just written are then read from the instance
+    # written, without a query (a registration POST's hot path).
+    scopes_in_instance = False
 
     def scopes_from(self, values):
         raise NotImplementedError
@@ -155,9 +159,15 @@ class VersionedQuerySet(models.QuerySet):
     delete.alters_data = True
     delete.queryset_only = True
 
+    def scopes_of_instance(self, obj):
+        """The scopes of `obj` as it was just written (see `scopes_in_instance`)."""
+        return set(self.scopes_from(_values_of(obj, self.scope_lookups)))
+
     def bulk_create(self, objs, *args, **kwargs):
         objs = super().bulk_create(objs, *args, **kwargs)
-        if all(obj.pk is not None for obj in objs):
+        if self.scopes_in_instance:
+            bump(scope for obj in objs for scope in self.scopes_of_instance(obj))
+        elif all(obj.pk is not None for obj in objs):
             bump(self._scopes_of([obj.pk for obj in objs]))
         else:  # ignore_conflicts: which rows were written is unknown, so bump for all of them
             bump(scope for obj in objs for scope in self.scopes_from(_values_of(obj, self.scope_lookups)))
@@ -190,7 +200,9 @@ class VersionedModel(models.Model):
     def save(self, *args, **kwargs):
         before = set() if self._state.adding else self._scopes()
         super().save(*args, **kwargs)
-        bump(before | self._scopes())
+        rows = type(self)._default_manager.get_queryset()
+        after = rows.scopes_of_instance(self) if rows.scopes_in_instance else self._scopes()
+        bump(before | after)
 
     save.alters_data = True
 

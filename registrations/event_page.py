@@ -7,16 +7,8 @@ from events import page_cache
 from events.additions import EventPageAddition
 
 from .signup import registered_events, selectors
-from .signup.registered_events import registered_event_ids
 
 BOX_TEMPLATE = "registrations/includes/registration_box.html"
-
-
-def _own_registration(event, user):
-    # Most visitors have none: the cached list of their events answers without a query.
-    if event.pk not in registered_event_ids(user):
-        return None
-    return selectors.active_registration_for(event.pk, user)
 
 
 def registration_box(request, event):
@@ -37,10 +29,11 @@ def registration_box(request, event):
 
     def settings():
         return page_cache.cached_object(
-            f"registration-settings:{event.slug}", scopes, lambda: selectors.registration_settings_for(event)
+            _settings_name(event.slug), scopes, lambda: selectors.registration_settings_for(event)
         )
 
-    own_registration = _own_registration(event, request.user)
+    # From the visitor's cached registrations: no query, registered or not.
+    own_registration = registered_events.own_registrations(request.user).get(event.pk)
     if own_registration is None:
         box = page_cache.cached_part(
             request,
@@ -53,11 +46,21 @@ def registration_box(request, event):
     return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)
 
 
+def _settings_name(slug):
+    return f"registration-settings:{slug}"
+
+
 def reads(request, slug):
-    """What registration_box reads from the cache, read ahead with the rest of the page (events.additions)."""
+    """What registration_box reads from the cache, read ahead with the rest of the page (events.additions).
+
+    The settings are read only for a registered visitor's own box, but who is registered is
+    among what is read: they come along for every logged-in visitor.
+    """
+    own_scopes, own_keys = registered_events.reads(request.user)
+    settings_keys = (page_cache.object_key(_settings_name(slug)),) if own_keys else ()
     return page_cache.Reads(
-        scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug)),
-        keys=tuple(registered_events.keys_for(request.user)),
+        scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug), *own_scopes),
+        keys=(*own_keys, *settings_keys),
         parts=(f"registration-box:{slug}",),
     )
 

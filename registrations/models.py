@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Session, WebinarSeries, validate_time_zone
+from ewevents.versions import VersionedModel, VersionedQuerySet
+
+from .scopes import scopes_of
 
 # The answers a registration form may ask for, and how each can be configured.
 OPTIONAL_FIELDS = (
@@ -224,7 +227,17 @@ ACTIVE_STATUSES = (
 HOLDING_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
 
 
-class Registration(models.Model):
+class RegistrationQuerySet(VersionedQuerySet):
+    """Every write bumps the registrant's scopes (registrations.scopes): by account and by address."""
+
+    scope_lookups = ("user_id", "email")
+    scopes_in_instance = True
+
+    def scopes_from(self, values):
+        return scopes_of(*values)
+
+
+class Registration(VersionedModel):
     """One person's registration for an event. Write it only through registrations.signup.services."""
 
     Status = RegistrationStatus
@@ -307,6 +320,8 @@ class Registration(models.Model):
     # retention period, or at the registrant's request. Counts stay, the person is gone.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         ordering = ["created", "pk"]
         verbose_name = _("registration")
@@ -345,7 +360,17 @@ class Registration(models.Model):
         return self.event.join_url
 
 
-class SessionChoice(models.Model):
+class SessionChoiceQuerySet(VersionedQuerySet):
+    """Every write bumps the scopes of the choice's registration (registrations.scopes)."""
+
+    scope_lookups = ("registration__user_id", "registration__email")
+    scopes_in_instance = True
+
+    def scopes_from(self, values):
+        return scopes_of(*values)
+
+
+class SessionChoice(VersionedModel):
     """A registration's choice of a session: holding a place in it, or waiting for one.
 
     For a confirmed registration, "confirmed" holds one of the session's places
@@ -375,6 +400,8 @@ class SessionChoice(models.Model):
     # When the registrant chose the session: its waiting list is promoted in this order.
     waiting_since = models.DateTimeField(_("chosen at"), default=timezone.now)
     offered_until = models.DateTimeField(_("place offered until"), null=True, blank=True)
+
+    objects = SessionChoiceQuerySet.as_manager()
 
     class Meta:
         # The table Django made for Registration.sessions before it had a model.

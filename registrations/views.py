@@ -268,10 +268,14 @@ def _revalidated(view):
 @_revalidated
 @require_GET
 def personal_feed(request, token):
+    # A calendar app polling an unchanged feed: answered from the cache, without a query.
+    kept = feeds.kept_feed_etag(token)
+    if kept and (unchanged := not_modified(request, kept)):
+        return unchanged
     user = feeds.feed_owner(token)
     if user is None:
         raise Http404
-    etag = feeds.feed_etag(user)
+    etag = feeds.feed_etag(user, token=token)
     if etag and (unchanged := not_modified(request, etag)):
         return unchanged
     content = feeds.personal_calendar(user, build_url=absolute_url)

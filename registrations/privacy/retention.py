@@ -34,7 +34,7 @@ from registrations.models import (
     new_manage_token,
 )
 from registrations.outbox import services as outbox
-from registrations.signup import registered_events, services
+from registrations.signup import services
 
 # Stored in place of the data; not translated, like the rest of a registration's answers.
 ANONYMISED_NAME = "Anonymised"
@@ -92,7 +92,6 @@ def _scrub_history(model, pks):
 
 
 def _anonymise_registration_rows(registrations, *, now):
-    user_ids = {registration.user_id for registration in registrations if registration.user_id}
     for registration in registrations:
         registration.name = ANONYMISED_NAME
         registration.email = f"anonymised-{registration.pk}@{ANONYMISED_DOMAIN}"
@@ -105,9 +104,8 @@ def _anonymise_registration_rows(registrations, *, now):
         registration.manage_token = new_manage_token()
         registration.door_code = new_door_code()
         registration.anonymised_at = registration.updated = now
+    # Through RegistrationQuerySet: bumps the scopes of the accounts and addresses they had.
     Registration.objects.bulk_update(registrations, _REGISTRATION_FIELDS)
-    # A bulk update sends no signal: the accounts' cached lists of their events are dropped here.
-    registered_events.forget_users(user_ids)
     pks = [registration.pk for registration in registrations]
     # The event's own questions: as for the fixed ones, a country goes, a typed answer is kept only
     # as "stated", choices stay (they count in the summary, like the attendee type).

@@ -8,6 +8,7 @@ and the join-link rule (Registration.join_url).
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -20,6 +21,7 @@ from events.models import Event, Session, SessionSpeaker
 from events.page_cache import event_scope
 from ewevents import versions
 from registrations.models import CalendarFeedToken, Registration, new_manage_token
+from registrations.scopes import address_scope, registrant_scope
 
 from . import selectors
 
@@ -27,6 +29,8 @@ from . import selectors
 # events.calendar's entries): every feed's ETag changes with it, so calendar apps that poll
 # with If-None-Match get the new format instead of a 304 for the old one.
 FEED_FORMAT = 1
+# How long an ETag is kept for kept_feed_etag (its versions make it stale sooner).
+FEED_ETAG_SECONDS = 10 * 60
 
 
 def calendar_feed_for(user):
@@ -48,6 +52,8 @@ def reset_calendar_feed(*, user):
     if not created:
         feed.token = new_manage_token()
         feed.save(update_fields=["token"])
+        # The old token's kept ETag goes stale: its polls are answered 404, not 304.
+        versions.bump([registrant_scope(user.pk)])
     return feed
 
 
@@ -69,8 +75,26 @@ def feed_owner(token):
     return feed.user if feed else None
 
 
-def feed_etag(user):
-    """Return the weak ETag of `user`'s personal feed, computed without building it; None if unknown.
+def _etag_key(token):
+    return f"registrations:feed-etag:{FEED_FORMAT}:{get_language()}:{token}"
+
+
+def kept_feed_etag(token):
+    """Return the ETag `feed_etag` kept for the feed with `token`, if nothing it was built from changed.
+
+    No query, two cache round trips: a calendar app polling an unchanged feed is answered 304
+    from here (registrations.views.personal_feed). None when none is kept or it is stale.
+    """
+    kept = cache.get(_etag_key(token))
+    if kept is None:
+        return None
+    scopes, built_under, etag = kept
+    current, _found = versions.fetch(scopes)
+    return etag if current == built_under and versions.UNKNOWN not in current else None
+
+
+def feed_etag(user, *, token):
+    """Return the weak ETag of `user`'s personal feed (`token`), not building it; None if unknown.
 
     From what the feed is built from: `user`'s active registrations with their events and
     chosen sessions (one query), the versions of those events' scopes, which every write to
@@ -78,17 +102,28 @@ def feed_etag(user):
     viewer `user` is (one cache round trip for both), the language and FEED_FORMAT. Weak:
     each build writes the moment it was made (DTSTAMP), the rest is the same. None while
     the cache is down: versions are then unknown, and so is whether anything changed.
+
+    Kept for `kept_feed_etag` with the versions of all it read: the scopes of `user`'s
+    registrations (by account and by verified address, read before them, so a write in
+    between makes the ETag stale, ewevents.versions), which a new feed token also bumps; the
+    events'; and the affiliation's, which any change of an email address bumps.
     """
+    addresses = [row["address"] for row in selectors.verified_addresses(user)]
+    own_scopes = [registrant_scope(user.pk), *(address_scope(address) for address in addresses)]
+    own_versions, _found = versions.fetch(own_scopes)
     rows = selectors.active_registration_rows_of(user, "pk", "status", "event__slug", "sessions__pk")
     rows = sorted((pk, status, slug, session or 0) for pk, status, slug, session in rows)
     scopes = sorted({event_scope(slug) for _pk, _status, slug, _session in rows})
     with versions.read_ahead([*scopes, *affiliation_scopes()], affiliation_keys(user)):
-        current, _found = versions.fetch(scopes)
+        current, _found = versions.fetch([*scopes, *affiliation_scopes()])
         viewer = viewer_of(user)
-    if versions.UNKNOWN in current:
+    if versions.UNKNOWN in (*own_versions, *current):
         return None
-    state = (FEED_FORMAT, get_language(), settings.SITE_URL, str(viewer), rows, current)
-    return f'W/"{hashlib.md5(repr(state).encode(), usedforsecurity=False).hexdigest()}"'
+    state = (FEED_FORMAT, get_language(), settings.SITE_URL, str(viewer), rows, current[: len(scopes)])
+    etag = f'W/"{hashlib.md5(repr(state).encode(), usedforsecurity=False).hexdigest()}"'
+    kept = ([*own_scopes, *scopes, *affiliation_scopes()], (*own_versions, *current), etag)
+    cache.set(_etag_key(token), kept, FEED_ETAG_SECONDS)
+    return etag
 
 
 def feed_registrations_for(user):

@@ -1,53 +1,56 @@
 """The events a user holds an active registration for (by account), kept in the cache per user.
 
 Every event page a logged-in visitor opens asks whether they are registered for it, for the
-registration box; most are not, and this answers without a query. Saving or deleting one of
-their registrations drops the answer, now and once the change is committed.
+registration box; most are not, and this answers without a query. A registered visitor's box
+shows their registration's status and manage link, kept here too. Kept under the version of
+the account's registrant scope (registrations.scopes), which every write of their
+registrations bumps (RegistrationQuerySet), so no write can leave it stale.
 """
 
-from django.core.cache import cache
-from django.db import transaction
+from typing import NamedTuple
 
-from ewevents import versions
+from events import page_cache
 from registrations.models import Registration
-
-SECONDS = 10 * 60
-
-
-def _key(user_id):
-    return f"registrations:registered-events:{user_id}"
+from registrations.scopes import registrant_scope
 
 
-def keys_for(user):
-    """The cache keys `registered_event_ids(user)` reads, for pages that read ahead (ewevents.versions)."""
-    return [_key(user.pk)] if getattr(user, "is_authenticated", False) else []
+class OwnRegistration(NamedTuple):
+    """What an event page shows of the visitor's own registration: its status and manage link."""
+
+    status: str
+    manage_token: str
+
+    def get_status_display(self):
+        return Registration.Status(self.status).label
+
+
+def _name(user_id):
+    return f"registered-events:{user_id}"
+
+
+def reads(user):
+    """The scopes and cache keys `registered_event_ids(user)` reads, for pages that read ahead."""
+    if not getattr(user, "is_authenticated", False):
+        return (), ()
+    return (registrant_scope(user.pk),), (page_cache.object_key(_name(user.pk)),)
+
+
+def own_registrations(user):
+    """Return {event pk: OwnRegistration} of `user`'s active registrations (the newest per event)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+
+    def load():
+        rows = (
+            Registration.objects.filter(user=user, status__in=Registration.ACTIVE_STATUSES)
+            .order_by("created", "pk")
+            .values_list("event_id", "status", "manage_token")
+        )
+        return {event_id: OwnRegistration(status, token) for event_id, status, token in rows}
+
+    return page_cache.cached_object(_name(user.pk), [registrant_scope(user.pk)], load)
 
 
 def registered_event_ids(user):
     """Return the pks of the events `user` has an active registration for; empty for anonymous visitors."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    key = _key(user.pk)
-    ids = versions.read(key)
-    if ids is None:
-        ids = frozenset(
-            Registration.objects.filter(user=user, status__in=Registration.ACTIVE_STATUSES).values_list(
-                "event_id", flat=True
-            )
-        )
-        cache.set(key, ids, SECONDS)
-    return ids
-
-
-def forget_users(user_ids):
-    """Drop the cached answers of the accounts `user_ids`, now and once the change is committed."""
-    keys = [_key(user_id) for user_id in user_ids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
-
-
-def forget(sender, instance, **kwargs):
-    """Receiver of Registration's post_save and post_delete."""
-    if instance.user_id is not None:
-        forget_users([instance.user_id])
+    return frozenset(own_registrations(user))

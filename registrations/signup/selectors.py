@@ -100,17 +100,6 @@ def organisation_name_of(user):
     return membership.organisation.name if membership else ""
 
 
-def active_registration_for(event, user):
-    """Return `user`'s active registration for `event` (by account), or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE_STATUSES)
-        .order_by("-created")
-        .first()
-    )
-
-
 def registration_for_token(token):
     """Return the registration whose manage token is `token`, with its event and sessions; or None.
 
@@ -173,7 +162,8 @@ def event_waiting_position(registration):
     return ahead.count() + 1
 
 
-def _verified_addresses(user):
+def verified_addresses(user):
+    """`user`'s verified email addresses, lower-cased, as rows of {"address": ...} (a subquery or a list)."""
     return (
         EmailAddress.objects.filter(user=user, verified=True)
         .annotate(address=Lower("email"))
@@ -186,7 +176,7 @@ def registrations_of(user):
     """Return `user`'s registrations, newest event first: by account, or to a verified address of theirs."""
     return (
         Registration.objects.annotate(address=Lower("email"))
-        .filter(Q(user=user) | Q(address__in=_verified_addresses(user)))
+        .filter(Q(user=user) | Q(address__in=verified_addresses(user)))
         .select_related("event")
         .order_by("-event__start", "-created")
     )
@@ -203,7 +193,7 @@ def active_registration_rows_of(user, *fields):
     by_account = active.filter(user=user).values_list(*fields)
     by_address = (
         active.annotate(address=Lower("email"))
-        .filter(address__in=_verified_addresses(user))
+        .filter(address__in=verified_addresses(user))
         .values_list(*fields)
     )
     return by_account.union(by_address)

@@ -184,6 +184,59 @@ def test_affiliate_second_request_skips_programme_queries(mixed, django_assert_n
     assert "SECRET teaser description" in content
 
 
+def test_a_registered_affiliates_second_request_shows_their_registration_without_a_query_for_it(
+    mixed, django_assert_num_queries
+):
+    factories.RegistrationSettingsFactory(event=mixed.event)
+    member = factories.MembershipFactory().user
+    registration = services.register(
+        event=mixed.event, data={"name": "Ana", "email": member.email}, user=member
+    )
+    client = Client()
+    client.force_login(member)
+    _get(client, mixed.event.get_absolute_url())
+
+    # The session only: their registration's status and manage link are kept for their account.
+    with django_assert_num_queries(1):
+        content = _get(client, mixed.event.get_absolute_url())
+
+    assert "You are registered: confirmed." in content
+    assert registration.manage_token in content
+
+
+def test_a_registered_visitors_event_page_reads_the_cache_in_three_round_trips(mixed, monkeypatch):
+    factories.RegistrationSettingsFactory(event=mixed.event)
+    member = factories.MembershipFactory().user
+    services.register(event=mixed.event, data={"name": "Ana", "email": member.email}, user=member)
+    client = Client()
+    client.force_login(member)
+    url = mixed.event.get_absolute_url()
+    _get(client, url)
+    reads = _cache_reads(monkeypatch)
+
+    content = _get(client, url)
+
+    # As for a visitor without a registration: their registrations and the event's registration
+    # settings come with the first read ahead.
+    assert len(reads) == 3, "\n".join(map(str, reads))
+    assert "You are registered: confirmed." in content
+
+
+def test_a_registrants_box_follows_a_promotion_from_the_waiting_list(mixed):
+    """The waiting list promotes with a queryset update(), which sends no signal."""
+    factories.RegistrationSettingsFactory(event=mixed.event, capacity=1)
+    first = services.register(event=mixed.event, data={"name": "Bea", "email": "bea@example.org"}, user=None)
+    waiting = factories.UserFactory()
+    services.register(event=mixed.event, data={"name": "Ana", "email": waiting.email}, user=waiting)
+    client = Client()
+    client.force_login(waiting)
+    assert "You are registered: waitlisted." in _get(client, mixed.event.get_absolute_url())
+
+    services.cancel_registration(registration=first)
+
+    assert "You are registered: confirmed." in _get(client, mixed.event.get_absolute_url())
+
+
 def _cache_reads(monkeypatch):
     """The keys of each read from the default cache from now on: one list per round trip."""
     backend = caches["default"]

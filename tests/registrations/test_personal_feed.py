@@ -241,9 +241,10 @@ def test_feed_query_count_does_not_grow(client, django_assert_num_queries, count
     _seed(user, count)
     path = feed_path(user)
 
-    # token and user; for the ETag, the registrations with their events and sessions; the
-    # audience (verified addresses, organisations); registrations; sessions; speakers
-    with django_assert_num_queries(7):
+    # token and user; for the ETag, the verified addresses (whose scopes it is kept under), the
+    # registrations with their events and sessions; the audience (verified addresses,
+    # organisations); registrations; sessions; speakers
+    with django_assert_num_queries(8):
         response = client.get(path)
 
     assert len(entries_of(response)) == (3 if kind == "affiliate" else 2) * count + 1

@@ -1,0 +1,30 @@
+"""The version scopes of what a person registered for (ewevents.versions), for caches built from it.
+
+``registrant:<user id>``: the registrations of one account and their session choices;
+``registrant-address:<address>``: those made with one email address (lower-cased), which a
+verified address of an account finds too. Registration and SessionChoice write through
+querysets that bump them (registrations.models), so a cache stored with their versions
+(the events a visitor is registered for, a personal feed's ETag) is stale after any write.
+"""
+
+from ewevents import versions
+
+
+def registrant_scope(user_id):
+    return f"registrant:{user_id}"
+
+
+def address_scope(email):
+    return f"registrant-address:{email.strip().lower()}"
+
+
+def scopes_of(user_id, email):
+    """The scopes of a registration (or session choice) of account `user_id` (or None) made with `email`."""
+    scopes = [address_scope(email)] if email else []
+    return [registrant_scope(user_id), *scopes] if user_id is not None else scopes
+
+
+def account_changed(sender, instance, **kwargs):
+    """Receiver of the user model's post_save and post_delete: a change of the account (active,
+    staff, deleted) may change what is kept under its scope. A signal: the model is Django's."""
+    versions.bump([registrant_scope(instance.pk)])
