@@ -10,7 +10,7 @@ register, bench/rush.py) and a burst of guests registering for a limited event; 
 tables, writes them to bench/results.md and, with --update-readme, into README.md
 between the bench markers.
 
-    python -m bench.run [--seconds 15] [--warmup 5] [--mailing] [--update-readme]
+    python -m bench.run [--seconds 15] [--warmup 5] [--mailing | --mailing-only] [--update-readme]
 """
 
 import argparse
