@@ -58,7 +58,7 @@ bench: venv bench-tools
 
 # Only the mailing part: 10,000 registrants, two Celery workers, a loopback SMTP server.
 bench-mailing: venv bench-tools
-	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_WARMUP=$(BENCH_WARMUP) $(PYTHON) -m bench.mailing $(ARGS)
+	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_WARMUP=$(BENCH_WARMUP) $(PYTHON) -m bench.run --mailing-only $(ARGS)
 
 # wrk and nginx (Debian's nginx-light, its binary in /usr/sbin) when missing.
 bench-tools:

@@ -1,6 +1,6 @@
 """Mailings measured: a staff mailing to 10,000 registrants, sent as production sends it.
 
-    python -m bench.mailing [bench.run's options]     # this part alone
+    python -m bench.run --mailing-only [options]      # this part alone
     python -m bench.run --mailing                     # after the pages, the rush and the burst
 
 The data set gains an event with 10,000 confirmed guests (a quarter reading Spanish) and
@@ -272,9 +272,3 @@ def report(result):
         ),
     ]
     return "\n".join(rows) + "\n\n" + "\n".join(notes)
-
-
-if __name__ == "__main__":
-    from bench import run
-
-    sys.exit(run.main(["--mailing-only", *sys.argv[1:]]))

@@ -1,9 +1,9 @@
 """`python -m bench.profile`: where a request's time goes, under the benchmark's settings and data.
 
-Starts a private PostgreSQL and Redis as `bench.run` does, loads the same data set, then in a
-child process with production settings drives the site in-process (Django's test client, no
-network, no gunicorn) under cProfile: the affiliate's programme, a personal feed's 304 and guest
-registration POSTs.
+Starts a private PostgreSQL and Redis and loads the same data set as `bench.run` does (both
+through bench/site.py's prepared_site), then in a child process with production settings drives
+the site in-process (Django's test client, no network, no gunicorn) under cProfile: the
+affiliate's programme, a personal feed's 304 and guest registration POSTs.
 Prints each one's time per request and the top of its profile, by cumulative time.
 
     python -m bench.profile [--requests 500] [--top 25]
@@ -18,12 +18,9 @@ import pstats
 import re
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench import site
-from tests import services
 
 # Frames every request passes through; hidden so that the top shows what differs.
 _PLUMBING = re.compile(r"django/test/|django/core/handlers/|deprecation\.py|contextlib\.py|functional\.py")
@@ -112,27 +109,10 @@ def main(argv=None):
     args = _arguments(argv)
     if args.inside:
         return _inside(args)
-    folder = Path(tempfile.mkdtemp(prefix="bench-profile-"))
-    postgres = services.start_postgres("bench-profile")
-    redis = None
-    try:
-        redis = services.start_redis()
-        env = site.production_env(
-            database_url=postgres.url,
-            redis_url=redis.url,
-            static_root=folder / "static",
-            mail_dir=folder / "mail",
-        )
-        print("Migrating, collecting static files, loading the data set...", flush=True)
-        site.prepare(env)
-        data = site.dataset(env, "load", 100_000, 150)
+    with site.prepared_site("bench-profile", "load", 100_000, 150) as prepared:
         child = [sys.executable, "-m", "bench.profile", "--requests", str(args.requests)]
-        child += ["--top", str(args.top), "--inside", json.dumps(data)]
-        subprocess.run(child, cwd=site.BASE_DIR, env={**os.environ, **env}, check=True)
-    finally:
-        if redis is not None:
-            redis.stop()
-        postgres.stop()
+        child += ["--top", str(args.top), "--inside", json.dumps(prepared.data)]
+        subprocess.run(child, cwd=site.BASE_DIR, env={**os.environ, **prepared.env}, check=True)
     return 0
 
 

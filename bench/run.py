@@ -10,7 +10,7 @@ register, bench/rush.py) and a burst of guests registering for a limited event; 
 tables, writes them to bench/results.md and, with --update-readme, into README.md
 between the bench markers.
 
-    python -m bench.run [--seconds 15] [--warmup 5] [--mailing] [--update-readme]
+    python -m bench.run [--seconds 15] [--warmup 5] [--mailing | --mailing-only] [--update-readme]
 """
 
 import argparse
@@ -23,7 +23,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -473,42 +472,26 @@ def main(argv=None):
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
     began = time.monotonic()
-    folder = Path(tempfile.mkdtemp(prefix="bench-"))
-    folder.chmod(0o755)  # nginx's workers, `nobody` when we are root, read the static files in it
-    postgres = services.start_postgres("bench")
-    redis = server = None
     sections, ok = [], True
-    try:
-        redis = services.start_redis()
-        env = site.production_env(
-            database_url=postgres.url,
-            redis_url=redis.url,
-            static_root=folder / "static",
-            mail_dir=folder / "mail",
-        )
-        print("Migrating, collecting static files, loading the data set...", flush=True)
-        site.prepare(env)
-        data = site.dataset(env, "load", args.post_capacity, args.burst_places)
+    with site.prepared_site("bench", "load", args.post_capacity, args.burst_places) as prepared:
+        env, data = prepared.env, prepared.data
         server = services.start_gunicorn(
             env, cwd=site.BASE_DIR, workers=args.workers, extra_args=tuple(shlex.split(args.gunicorn_args))
         )
-        if not args.mailing_only:
-            sections, ok = measure_site(server, env, data, folder, args)
-        if args.mailing or args.mailing_only:
-            result = mailing.run_mailing(env, server, args, measure_posts=post_measurer(server, args))
-            sections.append(mailing.report(result))
-            ok = ok and result.ok
-    finally:
-        if server is not None:
+        try:
+            if not args.mailing_only:
+                sections, ok = measure_site(server, env, data, prepared.folder, args)
+            if args.mailing or args.mailing_only:
+                result = mailing.run_mailing(env, server, args, measure_posts=post_measurer(server, args))
+                sections.append(mailing.report(result))
+                ok = ok and result.ok
+        finally:
             server.stop()
-        if redis is not None:
-            redis.stop()
-        postgres.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
     report = "\n\n".join(
         [
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine(postgres.bin_dir)}.",
+            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+            f"{machine(prepared.postgres.bin_dir)}.",
             f"gunicorn: {args.workers} sync workers{CONFIG_NOTE} {args.gunicorn_args}".rstrip()
             + ", production settings (DEBUG off, HTTPS via X-Forwarded-Proto, Redis cache, "
             "CONN_MAX_AGE=60, manifest static files). "

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -51,6 +52,17 @@ def shows_staff_only_page(response):
 @pytest.fixture(autouse=True)
 def _staff_force_login_includes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """The database for a module-scoped data set: what is written under it is written once for the
+    module's tests and rolled back after the last (each test still runs in its own transaction)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,6 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -368,21 +367,13 @@ def _build_world():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, _media_folder):
-    """The module's dataset, written once and rolled back after the module's last test.
+def world(module_db, _media_folder):
+    """The module's dataset, written once (rolled back after the module's last test).
 
     Its uploaded files go where each test's MEDIA_ROOT points (tests/conftest.py).
     """
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with override_settings(MEDIA_ROOT=_media_folder):
-                world = _build_world()
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with override_settings(MEDIA_ROOT=_media_folder):
+        return _build_world()
 
 
 def _client_for(client, world, viewer):

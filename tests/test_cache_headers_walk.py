@@ -8,7 +8,6 @@ visitor of its language (ewevents/http_cache.py). Everything else must say `priv
 """
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -25,16 +24,9 @@ MORE_URLS = ["account_login", "account_signup", "account_reset_password", "admin
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The access matrix's dataset, written once and rolled back after the module's last test."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+def world(module_db):
+    """The access matrix's dataset, written once for the module (rolled back after its last test)."""
+    return _build_world()
 
 
 def _client(world, viewer):

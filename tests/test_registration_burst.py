@@ -20,24 +20,15 @@ GUESTS, PLACES = 40, 30
 
 
 @pytest.fixture(scope="module")
-def bench_site(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("bench-site")
+def bench_site():
     if services.find_postgres_bin_dir() is None:
         missing_service("PostgreSQL server binaries are not installed")
     if services.find_redis_server() is None:
         missing_service("redis-server is not installed")
-    with services.running_postgres("burst") as database, services.running_redis() as redis:
-        env = site.production_env(
-            database_url=database.url,
-            redis_url=redis.url,
-            static_root=tmp_path / "static",
-            mail_dir=tmp_path / "mail",
-        )
-        site.prepare(env)
-        register = site.dataset(env, "event", "burst", PLACES)["path"]
-        server = services.start_gunicorn(env, cwd=site.BASE_DIR, workers=2)
+    with site.prepared_site("burst", "event", "burst", PLACES) as prepared:
+        server = services.start_gunicorn(prepared.env, cwd=site.BASE_DIR, workers=2)
         try:
-            yield env, server, register
+            yield prepared.env, server, prepared.data["path"]
         finally:
             server.stop()
 

@@ -25,7 +25,6 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils.html import escape
@@ -180,16 +179,9 @@ def _build_world():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The module's dataset, written once and rolled back after the module's last test."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+def world(module_db):
+    """The module's dataset, written once (rolled back after the module's last test)."""
+    return _build_world()
 
 
 def _login_url(next_url):

@@ -12,7 +12,6 @@ import json
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
-from django.db import transaction
 from django.urls import resolve, reverse
 
 from registrations.models import AccessRecord, CheckIn, Invitation, OutboxEmail, Registration
@@ -26,18 +25,11 @@ EXPORT = "registrations.export_registration"
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = _build_world()
-            world.registration.participant_list_consent = True
-            world.registration.save()
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+def world(module_db):
+    world = _build_world()
+    world.registration.participant_list_consent = True
+    world.registration.save()
+    return world
 
 
 def staff_with(permissions, _made={}):  # noqa: B006 - one account per set, for the module's requests
