@@ -30,7 +30,7 @@ from events.models import (
     Topic,
     Venue,
 )
-from registrations.models import RegistrationSettings
+from registrations.models import Registration, RegistrationSettings
 from registrations.signup import services
 from tests import factories
 from tests.events.test_admin import form_data
@@ -174,6 +174,18 @@ def _pending(world):
 
 def _confirmed(world):
     world.confirmed = _register(world.alpha)
+
+
+def _affiliate_registered(world):
+    email = world.affiliate.email
+    world.own = services.register(
+        event=world.alpha, data={"name": "Ana", "email": email}, user=world.affiliate
+    )
+
+
+def _without_account(world):
+    world.own.user = None
+    Registration.objects.bulk_update([world.own], ["user"])
 
 
 WRITE_PATHS = [
@@ -412,6 +424,32 @@ WRITE_PATHS = [
         ),
         "10 places left.",
         viewer="staff",
+    ),
+    # The visitor's own registration (registrations.scopes), whatever writes it.
+    WritePath(
+        "Registration QuerySet.update (own box)",
+        _event_page,
+        lambda w: Registration.objects.filter(pk=w.own.pk).update(status=Registration.Status.WAITLISTED),
+        "You are registered: waitlisted.",
+        hides="You are registered: confirmed.",
+        viewer="affiliate",
+        prepare=_affiliate_registered,
+    ),
+    WritePath(
+        "Registration QuerySet.bulk_update (own box)",
+        _event_page,
+        _without_account,
+        hides="You are registered",
+        viewer="affiliate",
+        prepare=_affiliate_registered,
+    ),
+    WritePath(
+        "Registration.delete (own box)",
+        _event_page,
+        lambda w: w.own.delete(),
+        hides="You are registered",
+        viewer="affiliate",
+        prepare=_affiliate_registered,
     ),
     # A management command.
     WritePath(
