@@ -200,7 +200,20 @@ def cached_part(request, name, scopes, build):
 
 def part_key(request, name):
     """The cache key of the part `name` as `request`'s kind of viewer sees it in the active language."""
-    return f"events:part:{name}:{viewer_kind(request.user)}:{get_language()}"
+    return _part_key(name, viewer_kind(request.user))
+
+
+def _part_key(name, kind):
+    return f"events:part:{name}:{kind}:{get_language()}"
+
+
+def _possible_kinds(user):
+    """The kinds `viewer_kind(user)` may answer, known without the cache: an affiliate or not needs it."""
+    if not getattr(user, "is_authenticated", False):
+        return ["anonymous"]
+    if user.is_staff and user.is_active:
+        return [str(Viewer.STAFF)]
+    return [str(Viewer.PUBLIC), str(Viewer.AFFILIATE)]
 
 
 def object_key(name):
@@ -209,10 +222,10 @@ def object_key(name):
 
 @dataclass(frozen=True)
 class Reads:
-    """What building a page will read from the cache, to be read ahead in two round trips (`reading`).
+    """What building a page will read from the cache, to be read ahead in one round trip (`reading`).
 
-    `scopes` and `keys` can be named before the viewer's kind is known; `parts` (names given to
-    `cached_part`) are read once it is.
+    `scopes` and `keys` are read as named; `parts` (names given to `cached_part`) as each kind
+    of viewer the visitor may be sees them.
     """
 
     scopes: tuple = ()
@@ -222,17 +235,20 @@ class Reads:
 
 @contextlib.contextmanager
 def reading(request, reads):
-    """Read ahead all that `reads` (a list of Reads) name, in two round trips (ewevents.versions.read_ahead).
+    """Read ahead all that `reads` (a list of Reads) name, in one round trip (ewevents.versions.read_ahead).
 
-    The first brings the scopes' versions, the keys and what says the viewer's kind (their
-    affiliation); the second the parts as that kind sees them.
+    The scopes' versions, the keys, what says the viewer's kind (their affiliation) and the
+    parts as each kind they may be sees them: a logged-in visitor who is not staff gets the
+    parts of an affiliate and of someone who is not, as whether they are one is among what
+    is read.
     """
     scopes = [scope for each in reads for scope in each.scopes]
     keys = [key for each in reads for key in each.keys]
-    with versions.read_ahead([*scopes, *affiliation_scopes()], [*keys, *affiliation_keys(request.user)]):
-        part_keys = [part_key(request, name) for each in reads for name in each.parts]
-        with versions.read_ahead(keys=part_keys):
-            yield
+    names = [name for each in reads for name in each.parts]
+    parts = [_part_key(name, kind) for kind in _possible_kinds(request.user) for name in names]
+    keys += [*affiliation_keys(request.user), *parts]
+    with versions.read_ahead([*scopes, *affiliation_scopes()], keys):
+        yield
 
 
 _MISSING = "missing"
