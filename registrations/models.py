@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event, Session, WebinarSeries, validate_time_zone
 from ewevents.versions import VersionedModel, VersionedQuerySet
 
-from .scopes import scopes_of
+from .scopes import scopes_of, signup_scope
 
 # The answers a registration form may ask for, and how each can be configured.
 OPTIONAL_FIELDS = (
@@ -658,7 +658,17 @@ class Mailing(models.Model):
         return f"{self.subject} – {self.event}"
 
 
-class EmailText(models.Model):
+class SignupQuerySet(VersionedQuerySet):
+    """Rows of an event's registration form or emails: every write bumps its signup scope."""
+
+    scope_lookups = ("event_id",)
+    scopes_in_instance = True
+
+    def scopes_from(self, values):
+        return [signup_scope(*values)]
+
+
+class EmailText(VersionedModel):
     """What staff wrote for one kind of an event's registration emails, in one language.
 
     Plain text with placeholders (registrations.signup.email_texts lists them); an empty
@@ -698,6 +708,8 @@ class EmailText(models.Model):
     )
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = SignupQuerySet.as_manager()
+
     class Meta:
         ordering = ["event", "kind", "language"]
         verbose_name = _("email text")
@@ -729,7 +741,11 @@ class AbuseCounter(models.Model):
         return self.cache_key
 
 
-class QuestionQuerySet(models.QuerySet):
+class QuestionChoiceQuerySet(SignupQuerySet):
+    scope_lookups = ("question__event_id",)
+
+
+class QuestionQuerySet(SignupQuerySet):
     def asked(self):
         return self.filter(asked=True)
 
@@ -741,7 +757,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.exclude(field="")
 
 
-class Question(models.Model):
+class Question(VersionedModel):
     """A question on one event's registration form: staff's own, or a built-in one.
 
     Label and help text have a column per language (registrations/translation.py). Choices,
@@ -825,7 +841,7 @@ class Question(models.Model):
         return bool(self.field)
 
 
-class QuestionChoice(models.Model):
+class QuestionChoice(VersionedModel):
     """One answer to choose for a single- or multiple-choice question."""
 
     question = models.ForeignKey(
@@ -833,6 +849,8 @@ class QuestionChoice(models.Model):
     )
     label = models.CharField(_("choice"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = QuestionChoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["question", "order", "pk"]

@@ -1,4 +1,6 @@
-"""The version scopes of what a person registered for (ewevents.versions), for caches built from it.
+"""The version scopes of the registrations app (ewevents.versions), for caches built from its rows.
+
+``signup:<event id>``: an event's questions and email texts, which every registration reads.
 
 ``registrant:<user id>``: the registrations of one account and their session choices;
 ``registrant-address:<address>``: those made with one email address (lower-cased), which a
@@ -8,6 +10,11 @@ querysets that bump them (registrations.models), so a cache stored with their ve
 """
 
 from ewevents import versions
+
+
+def signup_scope(event_id):
+    """An event's registration form and emails as staff set them: its questions and email texts."""
+    return f"signup:{event_id}"
 
 
 def registrant_scope(user_id):

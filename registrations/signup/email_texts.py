@@ -20,7 +20,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop as noop
 
+from events import page_cache
 from registrations.models import EmailText
+from registrations.scopes import signup_scope
 
 # name → what it becomes; the order is the one the admin and README list them in.
 PLACEHOLDERS = {
@@ -207,10 +209,20 @@ def to_html(text):
 
 
 def staff_text(*, event, kind, language):
-    """The EmailText staff wrote for `event`'s emails of `kind` in `language`, or None."""
+    """The EmailText staff wrote for `event`'s emails of `kind` in `language`, or None.
+
+    Every registration's email reads one: all of the event's are kept in the cache under its
+    signup scope, which every write of them bumps (registrations.scopes).
+    """
     if not editable(kind):
         return None
-    return EmailText.objects.filter(event=event, kind=kind, language=language).first()
+    scopes = [signup_scope(event.pk)]
+    texts = page_cache.cached_object(f"email-texts:{event.pk}", scopes, lambda: _texts_of(event))
+    return texts.get((kind, language))
+
+
+def _texts_of(event):
+    return {(text.kind, text.language): text for text in EmailText.objects.filter(event=event).order_by("pk")}
 
 
 def _venue(event):

@@ -24,8 +24,9 @@ from django.utils.translation import get_language, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from events import access
+from events import access, page_cache
 from registrations.models import FIXED_QUESTION_KINDS, Answer, Question
+from registrations.scopes import signup_scope
 
 from .form_fields import MultiLineField, ReadyChoices, SingleLineField
 
@@ -109,18 +110,24 @@ def audiences_of(user):
 def questions_for(event, user):
     """The questions of `event` that `user` is asked, built-in and own, in order; own choices loaded.
 
-    One query, and one more for the choices when an own choice question is asked. An event
-    without built-in rows is asked the default built-in questions (default_questions).
+    Every registration reads them: kept in the cache under the event's signup scope, which
+    every write of its questions and their choices bumps (registrations.scopes). On a miss, one
+    query, and one more for the choices when there are choice questions. An event without
+    built-in rows is asked the default built-in questions (default_questions).
     """
-    rows = list(Question.objects.filter(event=event).order_by("order", "pk"))
+    scopes = [signup_scope(event.pk)]
+    rows = page_cache.cached_object(f"questions:{event.pk}", scopes, lambda: _rows_of(event))
     if not any(question.field for question in rows):
         # Before staff's own, where the fixed fields always were.
         rows = [*default_questions(event), *rows]
     audiences = audiences_of(user)
-    asked = [question for question in rows if question.asked and question.audience in audiences]
-    own_with_choices = [question for question in asked if question.has_choices]
-    prefetch_related_objects(own_with_choices, "choices")
-    return asked
+    return [question for question in rows if question.asked and question.audience in audiences]
+
+
+def _rows_of(event):
+    rows = list(Question.objects.filter(event=event).order_by("order", "pk"))
+    prefetch_related_objects([question for question in rows if question.has_choices], "choices")
+    return rows
 
 
 def field_name(question):

@@ -512,3 +512,18 @@ def test_rendering_costs_the_same_queries_with_or_without_staff_text(event, djan
         email = render_email(registration=registration, kind=OutboxEmail.Kind.CHANGED)
 
     assert email["subject"] == "S"
+
+
+def test_a_text_staff_write_or_change_reaches_the_next_email_though_the_texts_are_cached(event):
+    """The event's texts are kept in the cache; every way of writing them makes the next email fresh."""
+    ana = factories.RegistrationFactory(event=event, name="Ana Pérez", language="en")
+    assert "Dear Ana Pérez" in render_email(registration=ana, kind=OutboxEmail.Kind.REGISTERED)["body_text"]
+
+    text = EmailText.objects.create(event=event, kind="registered", language="en", body="First words.")
+    assert render_email(registration=ana, kind=OutboxEmail.Kind.REGISTERED)["body_text"].startswith("First")
+
+    EmailText.objects.filter(pk=text.pk).update(body="Second words.")
+    assert render_email(registration=ana, kind=OutboxEmail.Kind.REGISTERED)["body_text"].startswith("Second")
+
+    EmailText.objects.filter(pk=text.pk).delete()
+    assert "Dear Ana Pérez" in render_email(registration=ana, kind=OutboxEmail.Kind.REGISTERED)["body_text"]

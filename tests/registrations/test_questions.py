@@ -323,8 +323,8 @@ def test_register_and_manage_pages_ask_questions_in_constant_queries(client, dja
     manage = reverse("registrations:manage", kwargs={"token": registration.manage_token})
     register = reverse("registrations:register", kwargs={"slug": event.slug})
     client.get(register)  # the event with its partners is cached from now on
-    # register: settings, sessions, questions, their choices;
-    # manage: registration, its sessions, choices, sessions to choose, questions, their choices, answers
+    # register: settings, sessions, questions, their choices (kept in the cache from then on);
+    # manage: registration, its sessions, choices, sessions to choose, answers
     for count in (1, 8):
         for _ in range(count):
             question = factories.QuestionFactory(
@@ -334,7 +334,7 @@ def test_register_and_manage_pages_ask_questions_in_constant_queries(client, dja
 
         with django_assert_num_queries(4):
             assert client.get(register).status_code == 200
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(6):
             assert client.get(manage).status_code == 200
 
 
@@ -379,3 +379,30 @@ def test_staff_text_in_a_question_is_shown_as_text_not_markup(client):
     assert "&lt;b&gt;Sector&lt;/b&gt;" in page
     assert "&lt;img src=&quot;x&quot;&gt;Choose one" in page
     assert "&lt;i&gt;Union&lt;/i&gt;" in page
+
+
+def test_the_form_follows_every_write_of_its_questions_though_they_are_cached(client):
+    """The event's questions and choices are kept in the cache; the next form shows each change."""
+    event = factories.EventFactory()
+    factories.RegistrationSettingsFactory(event=event)
+    question = factories.QuestionFactory(event=event, label="Your sector", kind=Question.Kind.SINGLE_CHOICE)
+    QuestionChoice.objects.create(question=question, label_en="Union", order=1)
+    url = reverse("registrations:register", kwargs={"slug": event.slug})
+
+    def page():
+        return client.get(url).content.decode()
+
+    assert "Your sector" in page()
+
+    question.label = "Your field of work"
+    question.save()
+    assert "Your field of work" in page()
+
+    QuestionChoice.objects.filter(question=question).update(label_en="Trade union")
+    assert "Trade union" in page()
+
+    QuestionChoice.objects.create(question=question, label_en="Public buyer", order=2)
+    assert "Public buyer" in page()
+
+    Question.objects.filter(pk=question.pk).update(asked=False)
+    assert "Your field of work" not in page()

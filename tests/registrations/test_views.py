@@ -231,12 +231,12 @@ def test_register_page_queries_do_not_grow_with_sessions(client, django_assert_n
     event = factories.EventFactory()
     factories.RegistrationSettingsFactory(event=event, capacity=50)
     url = register_url(event)
-    # event, partners, settings, sessions to choose (with their maintained places left), the
-    # event's own questions (none here: their choices are not asked for)
+    client.get(url)  # the event's questions are kept in the cache from now on
+    # event, partners, settings, sessions to choose (with their maintained places left)
     for count in (2, 20):
         factories.SessionFactory.create_batch(count, event=event, capacity=10)
 
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             response = client.get(url)
 
         assert response.status_code == 200
@@ -341,12 +341,13 @@ def test_manage_form_says_where_the_registrant_stands_in_each_chosen_session(cli
 def test_manage_page_queries_do_not_grow_with_sessions(client, django_assert_num_queries):
     event = factories.EventFactory()
     registration = registered("ana@example.com", event=event)
+    client.get(manage_url(registration))  # the event's questions are kept in the cache from now on
     # registration (with event, venue, user), its sessions, its session choices (with their sessions),
-    # sessions to choose (with places left), the event's own questions (none: no answers asked for)
+    # sessions to choose (with places left)
     for count in (2, 20):
         registration.sessions.add(*factories.SessionFactory.create_batch(count, event=event, capacity=10))
 
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             response = client.get(manage_url(registration))
 
         assert response.status_code == 200
