@@ -3,7 +3,7 @@
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from . import page_cache
@@ -39,11 +39,14 @@ def event_for(slug, user):
 
     The event is kept in the cache (page_cache.cached_object) for every viewer alike; whether
     this viewer may open it is then decided by the visibility rule, as the queryset would.
+    It says whether it has sessions one can attend (`has_attendable_sessions`), so that a
+    registration form without any needs no query to find out.
     """
 
     def load():
+        attendable = Session.objects.filter(event=OuterRef("pk")).attendable()
         events = Event.objects.select_related("venue", "series").prefetch_related("partners")
-        return events.filter(slug=slug).first()
+        return events.annotate(has_attendable_sessions=Exists(attendable)).filter(slug=slug).first()
 
     event = page_cache.cached_object(event_object_name(slug), [page_cache.event_scope(slug)], load)
     return event if event is not None and event_visible(event, user) else None

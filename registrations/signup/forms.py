@@ -17,7 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import LANGUAGE_NAMES
+from events.models import LANGUAGE_NAMES, Session
 from registrations.models import (
     FIXED_QUESTION_KINDS,
     Registration,
@@ -218,8 +218,11 @@ class RegistrationForm(forms.ModelForm):
 
     def _set_up_sessions(self):
         event = self.event
+        # The cached event says whether it has any (events.selectors.event_for): if not, no query.
+        none_to_attend = getattr(event, "has_attendable_sessions", True) is False
+        offered = Session.objects.none() if none_to_attend else selectors.sessions_to_choose(event, self.user)
         self.fields["sessions"] = SessionChoiceField(
-            queryset=selectors.sessions_to_choose(event, self.user),
+            queryset=offered,
             event=event,
             chosen=selectors.chosen_sessions(self.instance),
             required=False,

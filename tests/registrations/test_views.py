@@ -242,6 +242,19 @@ def test_register_page_queries_do_not_grow_with_sessions(client, django_assert_n
         assert response.status_code == 200
 
 
+def test_a_session_added_to_an_event_without_any_is_offered_on_the_next_form(client):
+    """The cached event says whether it has sessions to attend; adding one makes it say so at once."""
+    event = factories.WebinarFactory()
+    factories.RegistrationSettingsFactory(event=event)
+    assert "Sessions you will attend" not in client.get(register_url(event)).content.decode()
+
+    factories.SessionFactory(event=event, title="Opening panel")
+    content = client.get(register_url(event)).content.decode()
+
+    assert "Sessions you will attend" in content
+    assert "Opening panel" in content
+
+
 # Managing
 
 
