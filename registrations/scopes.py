@@ -3,11 +3,14 @@
 ``signup:<event id>``: an event's questions and email texts, which every registration reads.
 
 ``registrant:<user id>``: the registrations of one account and their session choices;
-``registrant-address:<address>``: those made with one email address (lower-cased), which a
-verified address of an account finds too. Registration and SessionChoice write through
-querysets that bump them (registrations.models), so a cache stored with their versions
-(the events a visitor is registered for, a personal feed's ETag) is stale after any write.
+``registrant-address:<digest>``: those made with one email address (a keyed digest of it,
+lower-cased), which a verified address of an account finds too. Registration and
+SessionChoice write through querysets that bump them (registrations.models), so a cache
+stored with their versions (the events a visitor is registered for, a personal feed's ETag)
+is stale after any write.
 """
+
+from django.utils.crypto import salted_hmac
 
 from ewevents import versions
 
@@ -22,7 +25,9 @@ def registrant_scope(user_id):
 
 
 def address_scope(email):
-    return f"registrant-address:{email.strip().lower()}"
+    # Keyed digest, not the address: version keys outlive registrations (and their anonymisation).
+    digest = salted_hmac("registrations.scopes.address", email.strip().lower(), algorithm="sha256")
+    return f"registrant-address:{digest.hexdigest()[:32]}"
 
 
 def scopes_of(user_id, email):

@@ -334,3 +334,22 @@ def test_a_promotion_from_the_waiting_list_turns_the_feeds_304_into_the_feed_wit
 
     assert response.status_code == 200
     assert "meet.example.org/buyers" in response.content.decode()
+
+
+def test_the_cache_keys_hold_neither_an_address_nor_a_feed_token(member_feed, client):
+    """Version keys never expire, and keys are listed by anyone who can reach Redis: they hold digests."""
+    from django.core.cache import caches
+
+    _registration, url = member_feed
+    webinar = factories.WebinarFactory()
+    factories.RegistrationSettingsFactory(event=webinar)
+    services.register(event=webinar, data={"name": "Guest", "email": "Guest.Person@example.org"}, user=None)
+    client.get(url)
+    token = url.rsplit("/", 1)[-1].removesuffix(".ics")
+
+    keys = " ".join(caches["default"]._cache).lower()
+
+    assert "registrant-address:" in keys
+    assert "feed-etag" in keys
+    assert "guest.person" not in keys
+    assert token.lower() not in keys

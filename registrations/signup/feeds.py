@@ -76,7 +76,9 @@ def feed_owner(token):
 
 
 def _etag_key(token):
-    return f"registrations:feed-etag:{FEED_FORMAT}:{get_language()}:{token}"
+    # A digest of the token, which is the feed's only credential: the cache's keys never hold it.
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return f"registrations:feed-etag:{FEED_FORMAT}:{get_language()}:{digest}"
 
 
 def kept_feed_etag(token):
