@@ -10,13 +10,27 @@ window.addEventListener("load", () => {
   });
 });
 
+// An inline's row has no <label> per field, only the column's header: its select's aria-label
+// (events/admin.py, name_inputs) names it, held in a hidden element that aria-labelledby can name.
+function nameOf(select) {
+  const label = document.querySelector(`label[for="${select.id}"]`);
+  if (label || !select.getAttribute("aria-label")) return label;
+  const name = document.createElement("span");
+  name.hidden = true;
+  name.textContent = select.getAttribute("aria-label");
+  select.after(name);
+  return name;
+}
+
 // select2 (autocomplete_fields), built when the document is ready, is labelled only by the chosen
 // value, which is empty until one is chosen: name its box and its value by the field's <label>.
 function nameAutocompleteBoxes() {
   document.querySelectorAll("select.admin-autocomplete").forEach((select) => {
-    const label = document.querySelector(`label[for="${select.id}"]`);
     const box = select.parentElement.querySelector(".select2-selection");
-    if (!label || !box) return;
+    if (!box || box.dataset.named) return;
+    const label = nameOf(select);
+    if (!label) return;
+    box.dataset.named = "yes";
     label.id = label.id || `${select.id}-label`;
     const shown = box.getAttribute("aria-labelledby") || "";
     if (!shown.includes(label.id)) box.setAttribute("aria-labelledby", `${label.id} ${shown}`.trim());
@@ -27,4 +41,6 @@ function nameAutocompleteBoxes() {
 
 if (window.django && window.django.jQuery) {
   window.django.jQuery(nameAutocompleteBoxes);
+  // A row added with "Add another" gets its select2 from the same event: name it once it is built.
+  document.addEventListener("formset:added", () => setTimeout(nameAutocompleteBoxes));
 }

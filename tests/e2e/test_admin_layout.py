@@ -1,6 +1,7 @@
 """The admin staff work in, in a browser at 1366 × 900 (a common laptop) and 390 px (a phone): the
-staff home, an event's change page with its sessions, the registration list and the mailing form fit
-the screen without sideways scrolling, and axe-core finds no serious or critical problem in them.
+staff home, an event's change page with its sessions, a session's with its speakers, the registration
+list and the mailing form fit the screen without sideways scrolling, and axe-core finds no serious
+or critical problem in them.
 Screenshots go to test-artifacts/screenshots/ for a person to look at."""
 
 import pytest
@@ -66,6 +67,8 @@ def _admin_pages(conference, mailing):
     return {
         "admin-home": reverse("admin:index"),
         "admin-event": reverse("admin:events_event_change", args=[conference.pk]),
+        # Its speakers' inline: an autocomplete box in a row without a <label> (static/js/admin.js).
+        "admin-session": reverse("admin:events_session_change", args=[conference.sessions.first().pk]),
         "admin-registrations": reverse("admin:registrations_registration_changelist"),
         "admin-mailing": reverse("admin:registrations_mailing_change", args=[mailing.pk]),
     }

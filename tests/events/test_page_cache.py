@@ -30,8 +30,14 @@ def _get(client, url, **headers):
     return response.content.decode()
 
 
+# A form's signed time stamp (registrations.signup.abuse.make_stamp), made when the form is shown:
+# a page built for a logged-in visitor on each request gets a new one each second.
+FORM_STAMP = re.compile(r'name="form_stamp" value="([^"]+)"')
+
+
 def _without_csrf_tokens(content):
-    return CSRF_INPUT.sub("", content)
+    """`content` without what is made anew for each request a page is built: CSRF tokens, form stamps."""
+    return FORM_STAMP.sub("", CSRF_INPUT.sub("", content))
 
 
 def _structured_data(content):
