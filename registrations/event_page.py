@@ -17,8 +17,8 @@ def registration_box(request, event):
     Whether registration is open, places left (from the count services maintain, no count
     over registrations) and the visitor's own registration. No box for an event that is over.
     The box of a visitor without a registration is the same for everyone and kept as a part;
-    one with a registration gets theirs rendered. Either holds the settings, which name when
-    registration opens and closes, so a page or part cached with the box turns then.
+    one with a registration gets theirs, kept as a part of their own. Either holds the
+    settings, which name when registration opens and closes, so a part with the box turns then.
     """
     if event.is_past:
         return None  # nothing to sign up for, and nothing to offer in the page's schema.org data
@@ -34,16 +34,22 @@ def registration_box(request, event):
 
     # From the visitor's cached registrations: no query, registered or not.
     own_registration = registered_events.own_registrations(request.user).get(event.pk)
-    if own_registration is None:
-        box = page_cache.cached_part(
-            request,
-            f"registration-box:{event.slug}",
-            scopes,
-            lambda: page_cache.render_part(request, BOX_TEMPLATE, _box_context(event, settings(), None)),
-        )
-        return EventPageAddition(html=box, offer_url=offer_url)
-    context = _box_context(event, settings(), own_registration)
-    return EventPageAddition(template=BOX_TEMPLATE, context=context, offer_url=offer_url)
+    name = f"registration-box:{event.slug}"
+    if own_registration is not None:
+        # Theirs alone, kept while their registrations (registrations.scopes) don't change either.
+        name = _own_box_name(event.slug, request.user)
+        scopes += registered_events.reads(request.user)[0]
+
+    def build():
+        context = _box_context(event, settings(), own_registration)
+        return page_cache.render_part(request, BOX_TEMPLATE, context)
+
+    box = page_cache.cached_part(request, name, scopes, build)
+    return EventPageAddition(html=box, offer_url=offer_url)
+
+
+def _own_box_name(slug, user):
+    return f"registration-box:{slug}:{user.pk}"
 
 
 def _settings_name(slug):
@@ -58,10 +64,11 @@ def reads(request, slug):
     """
     own_scopes, own_keys = registered_events.reads(request.user)
     settings_keys = (page_cache.object_key(_settings_name(slug)),) if own_keys else ()
+    own_box = (_own_box_name(slug, request.user),) if own_keys else ()
     return page_cache.Reads(
         scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug), *own_scopes),
         keys=(*own_keys, *settings_keys),
-        parts=(f"registration-box:{slug}",),
+        parts=(f"registration-box:{slug}", *own_box),
     )
 
 

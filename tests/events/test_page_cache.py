@@ -283,9 +283,12 @@ def test_an_event_page_built_for_a_logged_in_visitor_reads_the_cache_in_two_roun
     assert len(reads) == 2, "\n".join(map(str, reads))
     assert any(key.startswith("events:object:event:") for key in reads[1])
     kinds = {"staff": ["staff"]}.get(kind, ["affiliate", "public"])
-    # events:part:<name>:<slug>:<kind>:<language>
-    parts = sorted(key.split(":")[2:5:2] for key in reads[1] if key.startswith("events:part:"))
-    assert parts == sorted([name, each] for name in ("event", "registration-box") for each in kinds)
+    slug, user_pk = mixed.event.slug, client.session["_auth_user_id"]
+    # The event's part, the box of those without a registration and the visitor's own box, should
+    # they hold one: events:part:<name>:<kind>:<language>.
+    names = [f"event:{slug}", f"registration-box:{slug}", f"registration-box:{slug}:{user_pk}"]
+    parts = sorted(key.removeprefix("events:part:") for key in reads[1] if key.startswith("events:part:"))
+    assert parts == sorted(f"{name}:{each}:en" for name in names for each in kinds)
     assert ("SECRET teaser description" in content) is (kind != "non_affiliate")
 
 
