@@ -360,14 +360,10 @@ class Registration(VersionedModel):
         return self.event.join_url
 
 
-class SessionChoiceQuerySet(VersionedQuerySet):
+class SessionChoiceQuerySet(RegistrationQuerySet):
     """Every write bumps the scopes of the choice's registration (registrations.scopes)."""
 
     scope_lookups = ("registration__user_id", "registration__email")
-    scopes_in_instance = True
-
-    def scopes_from(self, values):
-        return scopes_of(*values)
 
 
 class SessionChoice(VersionedModel):
