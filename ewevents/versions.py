@@ -165,12 +165,10 @@ class VersionedQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = super().bulk_create(objs, *args, **kwargs)
-        if self.scopes_in_instance:
-            bump(scope for obj in objs for scope in self.scopes_of_instance(obj))
-        elif all(obj.pk is not None for obj in objs):
+        if all(obj.pk is not None for obj in objs) and not self.scopes_in_instance:
             bump(self._scopes_of([obj.pk for obj in objs]))
-        else:  # ignore_conflicts: which rows were written is unknown, so bump for all of them
-            bump(scope for obj in objs for scope in self.scopes_from(_values_of(obj, self.scope_lookups)))
+        else:  # the instances say their scopes, or (ignore_conflicts) which rows were written is unknown
+            bump(scope for obj in objs for scope in self.scopes_of_instance(obj))
         return objs
 
     bulk_create.alters_data = True

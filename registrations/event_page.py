@@ -59,15 +59,14 @@ def _settings_name(slug):
 def reads(request, slug):
     """What registration_box reads from the cache, read ahead with the rest of the page (events.additions).
 
-    The settings are read only for a registered visitor's own box, but who is registered is
-    among what is read: they come along for every logged-in visitor.
+    Whether the visitor is registered is among what is read: a logged-in visitor's own box
+    comes along too. The settings are read only when a box is built.
     """
     own_scopes, own_keys = registered_events.reads(request.user)
-    settings_keys = (page_cache.object_key(_settings_name(slug)),) if own_keys else ()
     own_box = (_own_box_name(slug, request.user),) if own_keys else ()
     return page_cache.Reads(
         scopes=(page_cache.event_scope(slug), page_cache.places_scope(slug), *own_scopes),
-        keys=(*own_keys, *settings_keys),
+        keys=own_keys,
         parts=(f"registration-box:{slug}", *own_box),
     )
 

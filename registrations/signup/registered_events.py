@@ -29,7 +29,7 @@ def _name(user_id):
 
 
 def reads(user):
-    """The scopes and cache keys `registered_event_ids(user)` reads, for pages that read ahead."""
+    """The scopes and cache keys `own_registrations(user)` reads, for pages that read ahead."""
     if not getattr(user, "is_authenticated", False):
         return (), ()
     return (registrant_scope(user.pk),), (page_cache.object_key(_name(user.pk)),)
