@@ -61,6 +61,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def settled(read, expected, timeout: float = 10.0):
+    """`read()` once it returns `expected`, or its last value after `timeout` seconds.
+
+    A worker writes its outcome (a row marked sent) just after the SMTP server has taken
+    the message, so a test that saw the message waits for the write before asserting it.
+    """
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value
+
+
 def _log_tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -16,6 +16,7 @@ from registrations.outbox.tasks import task_requeue_pending_emails
 from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
+from tests.services import settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +60,7 @@ def test_a_registration_email_is_delivered_while_a_large_mailing_waits_for_its_o
 
     messages = smtp_server.wait_for_messages(1 + AUDIENCE, timeout=60)
     assert len(messages) == 1 + AUDIENCE
-    assert rows.filter(status=OutboxEmail.Status.SENT).count() == AUDIENCE
+    assert settled(rows.filter(status=OutboxEmail.Status.SENT).count, AUDIENCE) == AUDIENCE
     # Each row was queued twice: in the mailing's one batch task, then by the sweep; the
     # sweep's task found it sent.
     assert mailings_worker.wait_for_log("succeeded", count=1 + AUDIENCE, timeout=60), mailings_worker.log()
@@ -93,5 +94,6 @@ def test_starting_a_mailing_is_work_for_the_mailings_workers(
     start_celery_worker(queues=("mailings",), MAILING_RATE_PER_MINUTE="0")
 
     assert len(smtp_server.wait_for_messages(1 + 3, timeout=30)) == 1 + 3
-    mailing.refresh_from_db()
-    assert mailing.status == Mailing.Status.SENT
+    assert (
+        settled(lambda: Mailing.objects.get(pk=mailing.pk).status, Mailing.Status.SENT) == Mailing.Status.SENT
+    )

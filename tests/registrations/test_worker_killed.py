@@ -18,6 +18,7 @@ from registrations.outbox.tasks import task_requeue_pending_emails
 from registrations.signup import services
 from tests import factories
 from tests.service_fixtures import publishing_to
+from tests.services import settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +30,11 @@ def register_guest():
     return services.register(
         event=event, data={"name": "Guest Person", "email": "guest@example.com"}, user=None
     )
+
+
+def status_of(row):
+    row.refresh_from_db(fields=["status"])
+    return row.status
 
 
 def kill_mid_send(start_celery_worker, smtp_server, redis_url, *, accept_first):
@@ -72,7 +78,8 @@ def test_a_worker_killed_before_the_server_accepted_leaves_the_email_to_be_sent_
     sweep_after_the_lease(row, redis_url)
 
     assert len(smtp_server.wait_for_messages(1, timeout=30)) == 1
-    time.sleep(1)
+    assert settled(lambda: status_of(row), OutboxEmail.Status.SENT) == OutboxEmail.Status.SENT
+    time.sleep(1)  # a second send would have reached the server by now
     assert message_ids(smtp_server.messages) == [row.message_id]
     row.refresh_from_db()
     assert (row.status, row.attempts, row.claimed_until) == (OutboxEmail.Status.SENT, 1, None)
@@ -89,6 +96,7 @@ def test_a_worker_killed_after_the_server_accepted_sends_a_second_copy_with_the_
 
     assert len(smtp_server.wait_for_messages(2, timeout=30)) == 2
     assert message_ids(smtp_server.messages) == [row.message_id, row.message_id]
+    assert settled(lambda: status_of(row), OutboxEmail.Status.SENT) == OutboxEmail.Status.SENT
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxEmail.Status.SENT, 1)
 
